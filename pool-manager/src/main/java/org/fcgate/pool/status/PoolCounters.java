@@ -1,0 +1,39 @@
+package org.fcgate.pool.status;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Cumulative counters of one pool since it started (except {@code queueLength}, a gauge).
+ *
+ * @param leases             leases granted
+ * @param rejectedQueueFull  callers refused because the queue was at {@code queue_max}
+ * @param rejectedQueueTimeout callers that waited {@code queue_timeout} without a child
+ * @param rejectedUnavailable callers refused because the pool was draining, stopped or degraded
+ * @param queueLength        callers waiting now
+ * @param maxQueueLength     the longest the queue has been
+ * @param queueWaitTotal     total time granted callers spent in the queue
+ * @param maxChildrenReached times a caller had to wait with {@code max_children} already running
+ * @param spawns             children spawned
+ * @param exits              children exited, by reason
+ */
+public record PoolCounters(
+        long leases,
+        long rejectedQueueFull,
+        long rejectedQueueTimeout,
+        long rejectedUnavailable,
+        int queueLength,
+        int maxQueueLength,
+        Duration queueWaitTotal,
+        long maxChildrenReached,
+        long spawns,
+        Map<ExitReason, Long> exits) {
+
+    public PoolCounters {
+        exits = Map.copyOf(exits);
+    }
+
+    public long exits(ExitReason reason) {
+        return exits.getOrDefault(reason, 0L);
+    }
+}
