@@ -1,0 +1,36 @@
+package org.fcgate.pool;
+
+import java.net.SocketAddress;
+import org.fcgate.pool.status.ChildState;
+import org.fcgate.pool.status.ExitReason;
+
+/** One child's scoreboard entry; every field is guarded by the owning pool's lock. */
+final class ChildSlot {
+    final long id;
+    final int generation;
+    final long startNanos;
+    final long recycleAfterRequests;
+    ChildState state = ChildState.STARTING;
+    long pid;
+    SocketAddress address;
+    long requests;
+    Lease lease;
+    long leaseStartNanos;
+    long idleSinceNanos;
+    long lastDurationNanos = -1;
+    long rssKb;
+    ExitReason stopReason;
+    long killAtNanos;
+    boolean killSent;
+
+    ChildSlot(long id, int generation, long startNanos, long recycleAfterRequests) {
+        this.id = id;
+        this.generation = generation;
+        this.startNanos = startNanos;
+        this.recycleAfterRequests = recycleAfterRequests;
+    }
+
+    boolean live() {
+        return state != ChildState.STOPPING;
+    }
+}

@@ -1,0 +1,75 @@
+package org.fcgate.pool;
+
+import java.net.SocketAddress;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One child reserved for one request. The holder connects to {@link #address()}, runs exactly one FastCGI
+ * request, then calls {@link #release()} (child reusable) or {@link #releaseBroken()} (the exchange failed
+ * in a way that leaves the child's state unknown: it is stopped and replaced).
+ *
+ * <p>Lifecycle: {@code ACTIVE → RELEASED} by the holder, or {@code ACTIVE → REVOKED} by the pool (timeout,
+ * child died, shutdown deadline); {@link #revoked()} then completes with the reason. Releasing a revoked
+ * lease is a no-op; releasing a lease twice is a bug and throws {@link IllegalStateException}.
+ */
+public final class Lease {
+    private final Pool pool;
+    final ChildSlot slot;
+    private final long pid;
+    private final SocketAddress address;
+    private final String uri;
+    private final CompletableFuture<Revocation> revoked = new CompletableFuture<>();
+    /** Guarded by the pool's lock. */
+    boolean finished;
+    /** Guarded by the pool's lock. */
+    boolean wasRevoked;
+
+    Lease(Pool pool, ChildSlot slot, String uri) {
+        this.pool = pool;
+        this.slot = slot;
+        this.pid = slot.pid;
+        this.address = slot.address;
+        this.uri = uri;
+    }
+
+    public long pid() {
+        return pid;
+    }
+
+    public long childId() {
+        return slot.id;
+    }
+
+    /** Where the child accepts its FastCGI connection: a {@code UnixDomainSocketAddress} or 127.0.0.1:port. */
+    public SocketAddress address() {
+        return address;
+    }
+
+    public String uri() {
+        return uri;
+    }
+
+    /** Completes only if the pool takes the child away mid-request; never completes after a release. */
+    public CompletableFuture<Revocation> revoked() {
+        return revoked;
+    }
+
+    /** The request completed; the child may serve the next one. */
+    public void release() {
+        pool.release(this, Pool.ReleaseKind.COMPLETED);
+    }
+
+    /** The exchange failed (I/O error, caller gave up mid-request): stop this child and replace it. */
+    public void releaseBroken() {
+        pool.release(this, Pool.ReleaseKind.BROKEN);
+    }
+
+    void completeRevocation(Revocation why) {
+        revoked.complete(why);
+    }
+
+    @Override
+    public String toString() {
+        return "Lease[pool=" + pool.name() + ", child=" + slot.id + ", pid=" + pid + ", uri=" + uri + "]";
+    }
+}
