@@ -194,7 +194,7 @@ public final class Pool {
             pruneCancelledWaiters();
             if (waiters.size() >= config.queueMax()) {
                 rejectedQueueFull++;
-                warnOverloaded(now);
+                warnOverloaded();
                 future.complete(rejection(RejectReason.QUEUE_FULL));
                 return future;
             }
@@ -353,7 +353,6 @@ public final class Pool {
     public PoolSnapshot snapshot() {
         lock.lock();
         try {
-            long now = clock.getAsLong();
             List<ChildSnapshot> rows = new ArrayList<>(children.size());
             for (ChildSlot s : children.values()) {
                 boolean busy = s.state == ChildState.BUSY;
@@ -365,8 +364,7 @@ public final class Pool {
             PoolCounters counters = new PoolCounters(leases, rejectedQueueFull, rejectedQueueTimeout,
                     rejectedUnavailable, waiters.size(), maxQueueLength, Duration.ofNanos(queueWaitNanos),
                     maxChildrenReached, spawns, exits);
-            return new PoolSnapshot(name(), state.name(), crashGuard.degraded() && !crashGuard.maySpawn(now)
-                    || crashGuard.degraded() && liveCount() == 0, rows, counters);
+            return new PoolSnapshot(name(), state.name(), crashGuard.degraded(), rows, counters);
         } finally {
             lock.unlock();
         }
@@ -545,7 +543,7 @@ public final class Pool {
         if (slot.recycleAfterRequests > 0 && slot.requests >= slot.recycleAfterRequests) {
             return ExitReason.MAX_REQUESTS;
         }
-        if (config.maxLifetime().isPositive() && now - slot.startNanos >= config.maxLifetime().toNanos()) {
+        if (config.maxLifetime().compareTo(Duration.ZERO) > 0 && now - slot.startNanos >= config.maxLifetime().toNanos()) {
             return ExitReason.LIFETIME;
         }
         if (config.rssLimitKb() > 0 && slot.rssKb > config.rssLimitKb()) {
@@ -669,18 +667,15 @@ public final class Pool {
     private long reapIdle(long now, List<Runnable> after) {
         long next = Long.MAX_VALUE;
         long idleTimeout = config.idleTimeout().toNanos();
-        // LRU end first: the stack bottom has idled longest.
-        for (Iterator<ChildSlot> it = idle.descendingIterator(); it.hasNext(); ) {
-            ChildSlot s = it.next();
-            if (config.maxLifetime().isPositive()) {
-                long end = s.startNanos + config.maxLifetime().toNanos();
+        if (config.maxLifetime().compareTo(Duration.ZERO) > 0) {
+            long lifetime = config.maxLifetime().toNanos();
+            for (ChildSlot s : new ArrayList<>(idle)) {
+                long end = s.startNanos + lifetime;
                 if (now - end >= 0) {
-                    it.remove();
-                    s.state = ChildState.BUSY; // leaves IDLE before stop() so it is not removed twice
                     stop(s, ExitReason.LIFETIME, now, after);
-                    continue;
+                } else {
+                    next = Math.min(next, end);
                 }
-                next = Math.min(next, end);
             }
         }
         int keep = switch (config.pm()) {
@@ -867,7 +862,7 @@ public final class Pool {
         }
     }
 
-    private void warnOverloaded(long now) {
+    private void warnOverloaded() {
         if (rejectedQueueFull == 1 || rejectedQueueFull % 1000 == 0) {
             log.warn("[pool {}] queue full ({} waiting), refusing callers; {} refused so far", name(),
                     waiters.size(), rejectedQueueFull);

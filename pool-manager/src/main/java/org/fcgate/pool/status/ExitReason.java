@@ -16,8 +16,8 @@ public enum ExitReason {
     CRASH,
     /** Exited by itself with status 0 (e.g. php-cgi after PHP_FCGI_MAX_REQUESTS). */
     EXITED,
-    /** Did not answer within {@code spawn_timeout}. */
-    SPAWN_TIMEOUT,
+    /** Did not answer FCGI_GET_VALUES within {@code spawn_timeout}, or its readiness probe failed. */
+    SPAWN_FAILED,
     /** Released by its caller as broken (I/O error, abandoned request). */
     BROKEN,
     /** Replaced by a rolling restart. */

@@ -1,0 +1,194 @@
+package org.fcgate.pool;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+import org.fcgate.pool.config.PoolConfig;
+import org.fcgate.pool.spawn.CommandLine;
+import org.fcgate.pool.spawn.OutputSink;
+import org.fcgate.pool.spawn.ProcessLauncher;
+import org.fcgate.pool.spawn.RuntimeDirectory;
+import org.fcgate.pool.spawn.Spawner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the process machinery shared by all pools: the one spawner thread, the private runtime directory, the
+ * readiness probes and the maintenance thread that drives every pool's {@link Pool#tick}.
+ *
+ * <p>Lifecycle: {@link #create} → {@link #addPool} (any number) → {@link #close} (shutdown every pool with
+ * a deadline, wait for all children to be reaped, stop the spawner thread, delete the runtime directory). If
+ * the JVM dies instead, the kernel kills every child ({@code setpriv --pdeathsig SIGKILL}).
+ */
+public final class PoolManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PoolManager.class);
+    /** Default deadline for {@link #close()}. */
+    public static final Duration DEFAULT_SHUTDOWN_DEADLINE = Duration.ofSeconds(10);
+
+    private final POSIX posix = POSIXFactory.getNativePOSIX();
+    private final RuntimeDirectory runtime;
+    private final Spawner spawner;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService probes;
+    private final OutputSink sink;
+    private final CommandLine commandLine = new CommandLine(Path.of("/usr/bin/setpriv"), Path.of("/usr/bin/prlimit"),
+            Path.of("/usr/bin/env"));
+    private final Map<String, Pool> pools = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private PoolManager(Path runtimeDir, OutputSink sink) {
+        this.runtime = RuntimeDirectory.create(runtimeDir);
+        this.sink = sink;
+        this.spawner = new Spawner(posix);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("fcgate-pool-ticker"));
+        this.probes = Executors.newCachedThreadPool(daemon("fcgate-probe"));
+    }
+
+    /** A manager with its runtime directory at {@code /tmp/fcgate-PID} and child output logged via slf4j. */
+    public static PoolManager create() {
+        return create(Path.of(System.getProperty("java.io.tmpdir"), "fcgate-" + ProcessHandle.current().pid()),
+                OutputSink.logging());
+    }
+
+    /**
+     * @param runtimeDir created with mode 0700; must not exist yet; keep it short (Unix socket paths are
+     *                   limited to 107 bytes)
+     */
+    public static PoolManager create(Path runtimeDir, OutputSink sink) {
+        return new PoolManager(runtimeDir, sink);
+    }
+
+    /** Validated config in, running pool out (its initial children are being spawned). */
+    public Pool addPool(PoolConfig config) {
+        if (closed.get()) {
+            throw new IllegalStateException("manager closed");
+        }
+        ProcessLauncher launcher = new ProcessLauncher(config, posix, spawner, runtime, scheduler, probes, sink,
+                commandLine);
+        Pool pool = new Pool(config, launcher, System::nanoTime, RandomGenerator.getDefault());
+        if (pools.putIfAbsent(config.name(), pool) != null) {
+            throw new IllegalArgumentException("duplicate pool name: " + config.name());
+        }
+        new Driver(pool).install();
+        pool.start();
+        return pool;
+    }
+
+    public Pool pool(String name) {
+        return pools.get(name);
+    }
+
+    public Collection<Pool> pools() {
+        return List.copyOf(pools.values());
+    }
+
+    public Path runtimeDirectory() {
+        return runtime.root();
+    }
+
+    /** Shuts every pool down (see {@link Pool#shutdown}); completes when all of them stopped. */
+    public CompletableFuture<Void> shutdown(Duration deadline) {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (Pool p : pools.values()) {
+            all.add(p.shutdown(deadline));
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Shuts down with {@link #DEFAULT_SHUTDOWN_DEADLINE}, waits for every child to be reaped (deadline plus the
+     * kill grace plus a margin), then releases the threads and the runtime directory.
+     */
+    @Override
+    public void close() {
+        close(DEFAULT_SHUTDOWN_DEADLINE);
+    }
+
+    public void close(Duration deadline) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long graceMillis = pools.values().stream().mapToLong(p -> p.config().killGrace().toMillis()).max().orElse(0);
+        try {
+            shutdown(deadline).get(deadline.toMillis() + graceMillis + 5_000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.error("children still alive after shutdown deadline; the spawner thread's exit will SIGKILL them");
+        } catch (ExecutionException e) {
+            log.error("pool shutdown failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        scheduler.shutdownNow();
+        probes.shutdownNow();
+        spawner.close();
+        runtime.close();
+    }
+
+    /** Runs one pool's {@link Pool#tick} on the maintenance thread when it asks, and when its last delay ends. */
+    private final class Driver {
+        private final Pool pool;
+        private final AtomicBoolean immediatePending = new AtomicBoolean();
+        private ScheduledFuture<?> next;
+
+        Driver(Pool pool) {
+            this.pool = pool;
+        }
+
+        void install() {
+            pool.onWakeup(this::wake);
+        }
+
+        void wake() {
+            if (immediatePending.compareAndSet(false, true)) {
+                try {
+                    scheduler.execute(this::run);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    immediatePending.set(false); // manager closing
+                }
+            }
+        }
+
+        private void run() {
+            immediatePending.set(false);
+            long delay;
+            try {
+                delay = pool.tick(System.nanoTime());
+            } catch (RuntimeException e) {
+                log.error("[pool {}] maintenance tick failed", pool.name(), e);
+                delay = TimeUnit.MILLISECONDS.toNanos(100);
+            }
+            if (next != null) {
+                next.cancel(false);
+            }
+            if (pool.state() != Pool.State.STOPPED) {
+                next = scheduler.schedule(this::run, delay, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
