@@ -20,6 +20,7 @@ public final class AppHarness {
     private FcgiLimits limits = FcgiLimits.DEFAULTS;
     private boolean endOfInput;
     private boolean completeOnStdinEnd;
+    private boolean keepBytes;
     /** The PARAMS of each request id from the last run. */
     public final Map<Integer, Params> params = new HashMap<>();
 
@@ -40,8 +41,14 @@ public final class AppHarness {
         return this;
     }
 
+    /** Keeps every stream byte, for {@link Transcript#bytes}. */
+    public AppHarness keepBytes() {
+        keepBytes = true;
+        return this;
+    }
+
     public Transcript run(List<ByteBuffer> pieces) {
-        Transcript t = new Transcript();
+        Transcript t = new Transcript(keepBytes);
         params.clear();
         ApplicationRequestDecoder[] self = new ApplicationRequestDecoder[1];
         ApplicationRequestDecoder decoder = new ApplicationRequestDecoder(limits, new RequestListener() {
@@ -128,8 +135,8 @@ public final class AppHarness {
             if (pair.value().length <= 80) {
                 sb.append(Transcript.escape(pair.value()));
             } else {
-                sb.append('<').append(pair.value().length).append(" bytes, hash ")
-                        .append(java.util.Arrays.hashCode(pair.value())).append('>');
+                sb.append('<').append(pair.value().length).append(" bytes, crc32 ")
+                        .append(Transcript.crc32(pair.value())).append('>');
             }
         }
         return sb.append(']').toString();

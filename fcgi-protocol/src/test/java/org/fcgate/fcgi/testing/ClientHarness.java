@@ -20,6 +20,7 @@ public final class ClientHarness {
     private final List<Integer> ids = new ArrayList<>();
     private int managementAnswers;
     private boolean endOfInput;
+    private boolean keepBytes;
 
     public ClientHarness limits(FcgiLimits value) {
         limits = value;
@@ -43,8 +44,14 @@ public final class ClientHarness {
         return this;
     }
 
+    /** Keeps every stream byte, for {@link Transcript#bytes}. */
+    public ClientHarness keepBytes() {
+        keepBytes = true;
+        return this;
+    }
+
     public Transcript run(List<ByteBuffer> pieces) {
-        Transcript t = new Transcript();
+        Transcript t = new Transcript(keepBytes);
         ClientResponseDecoder decoder = new ClientResponseDecoder(limits);
         for (int id : ids) {
             decoder.register(id, new ResponseListener() {
