@@ -260,4 +260,50 @@ class ClientResponseDecoderTest {
         Transcript t = new ClientHarness().register(1).keepBytes().run(Splits.whole(SpecVectors.responseStory()));
         assertThat(new String(t.bytes("STDOUT 1"), StandardCharsets.US_ASCII)).isEqualTo(SpecVectors.STORY_STDOUT);
     }
+
+    /** R41: two million one-byte STDOUT records with 100,000 STDERR records interleaved arrive intact. */
+    @Test
+    void R41_manyTinyRecordsArriveIntact() throws FcgiProtocolException {
+        int stdoutRecords = 2_000_000;
+        ByteBuffer wire = ByteBuffer.allocate(16 * (stdoutRecords + stdoutRecords / 20) + 16);
+        java.util.zip.CRC32 sent = new java.util.zip.CRC32();
+        for (int i = 0; i < stdoutRecords; i++) {
+            byte b = (byte) (i * 31);
+            wire.put(record(1, 6, 1, 7, new byte[] {b}));
+            sent.update(b);
+            if (i % 20 == 0) {
+                wire.put(record(1, 7, 1, 7, new byte[] {'e'}));
+            }
+        }
+        wire.put(END).flip();
+        java.util.zip.CRC32 received = new java.util.zip.CRC32();
+        long[] counts = new long[3];
+        ClientResponseDecoder d = new ClientResponseDecoder(FcgiLimits.DEFAULTS);
+        d.register(1, new ResponseListener() {
+            @Override
+            public void onStdout(ByteBuffer chunk) {
+                counts[0] += chunk.remaining();
+                received.update(chunk);
+            }
+
+            @Override
+            public void onStderr(ByteBuffer chunk) {
+                counts[1] += chunk.remaining();
+            }
+
+            @Override
+            public void onEnd(int appStatus, ProtocolStatus status) {
+                counts[2]++;
+            }
+        });
+        while (wire.hasRemaining()) { // reads of 64 KiB, as from a socket
+            ByteBuffer read = wire.slice();
+            read.limit(Math.min(read.remaining(), 65536));
+            d.feed(read);
+            wire.position(wire.position() + read.position());
+        }
+        d.endOfInput();
+        assertThat(counts).containsExactly(stdoutRecords, stdoutRecords / 20, 1);
+        assertThat(received.getValue()).isEqualTo(sent.getValue());
+    }
 }
