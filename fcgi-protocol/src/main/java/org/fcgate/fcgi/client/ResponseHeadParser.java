@@ -28,6 +28,7 @@ public final class ResponseHeadParser {
     private int lineLength;
     private int total;
     private boolean done;
+    private boolean failed;
     private int status = 200;
     private String reason = "";
     private boolean hasStatus;
@@ -44,6 +45,9 @@ public final class ResponseHeadParser {
      * {@code chunk}.
      */
     public boolean feed(ByteBuffer chunk, long offset) throws FcgiProtocolException {
+        if (failed) {
+            throw new IllegalStateException("state: FAILED");
+        }
         if (done) {
             return true;
         }
@@ -70,6 +74,9 @@ public final class ResponseHeadParser {
 
     /** The parsed head; valid once {@link #feed} returned true. */
     public ResponseHead head() {
+        if (failed) {
+            throw new IllegalStateException("state: FAILED");
+        }
         if (!done) {
             throw new IllegalStateException("head not complete");
         }
@@ -154,7 +161,7 @@ public final class ResponseHeadParser {
     }
 
     private FcgiProtocolException fail(Reason reason, String detail, long offset) {
-        done = true;
+        failed = true;
         return new FcgiProtocolException(reason, detail, requestId, RecordType.STDOUT.code(), offset);
     }
 }
