@@ -46,6 +46,7 @@ public final class FcgiServer implements Closeable {
     private volatile State state = State.BOUND;
     private volatile boolean stopping;
     private volatile ServerConnection current;
+    private boolean listenerClosed;
 
     private FcgiServer(ServerSettings settings, FcgiEndpoint endpoint) throws IOException {
         this.settings = settings;
@@ -95,8 +96,7 @@ public final class FcgiServer implements Closeable {
                 current = null;
             }
         } finally {
-            listener.close();
-            endpoint.release();
+            closeListener();
             state = State.STOPPED;
         }
     }
@@ -126,19 +126,31 @@ public final class FcgiServer implements Closeable {
             stopping = true;
             if (state == State.BOUND) {
                 state = State.STOPPED;
-                listener.close();
-                endpoint.release();
+                closeListener();
                 return;
             }
             state = State.STOPPING;
         }
-        listener.close();
+        // Also here, not only when serve() returns: after System.exit on the serving thread it never does.
+        closeListener();
         ServerConnection c = current;
         if (c != null) {
             c.wake();
         }
         requestLock.lock(); // waits for the request in progress
         requestLock.unlock();
+    }
+
+    private synchronized void closeListener() throws IOException {
+        if (listenerClosed) {
+            return;
+        }
+        listenerClosed = true;
+        try {
+            listener.close();
+        } finally {
+            endpoint.release();
+        }
     }
 
     /** Same as {@link #stop()}. */

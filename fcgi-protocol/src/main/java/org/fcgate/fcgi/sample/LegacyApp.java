@@ -37,7 +37,8 @@ import org.fcgate.fcgi.app.NotAListenSocketException;
  * <ul>
  *   <li>{@code crash=before}: {@code Runtime.halt(134)} before any output (no END_REQUEST; the peer sees EOF);</li>
  *   <li>{@code leak=MB}: keep MB more MiB in a static list (until OutOfMemoryError ends the process);</li>
- *   <li>{@code sleep=MS}: wait MS milliseconds before answering, returning early if the request is aborted;</li>
+ *   <li>{@code sleep=MS}: wait MS milliseconds before answering, returning early if the request is aborted (logs
+ *       {@code legacy-app: request ID sleeping MS ms} on the process's stderr first);</li>
  *   <li>{@code stderr=LINES}: write that many lines to STDERR; {@code stderr-bytes=N}: one STDERR line of N bytes;</li>
  *   <li>{@code status=CODE}: answer with that status (200..999);</li>
  *   <li>{@code crash=after}: send the head and part of the body, flush them to the socket, then halt(134);</li>
@@ -126,7 +127,9 @@ public final class LegacyApp implements FcgiHandler {
             LEAKED.add(new byte[(int) q.number("leak", 0, 1024) * 1024 * 1024]);
         }
         if (q.has("sleep")) {
-            sleep(request, q.number("sleep", 0, 24 * 3600 * 1000L));
+            long millis = q.number("sleep", 0, 24 * 3600 * 1000L);
+            System.err.println("legacy-app: request " + request.requestId() + " sleeping " + millis + " ms");
+            sleep(request, millis);
         }
         writeStderr(q, response);
         if (q.has("status")) {
