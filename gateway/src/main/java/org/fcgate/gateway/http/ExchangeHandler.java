@@ -87,8 +87,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onRejected(ChannelHandlerContext ctx, Reason reason) {
-        log(ctx, reason);
         Exchange e = current;
+        // A refused head never became an exchange: it is the next request number.
+        log(ctx, e != null ? requestCount : requestCount + 1, reason);
         if (e != null && e.body != null) {
             e.body.abort();
         }
@@ -101,10 +102,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         new ResponseWriter(ctx, version, keepAlive -> { }).sendError(reason, false, headRequest);
     }
 
-    void log(ChannelHandlerContext ctx, Reason reason) {
+    private void log(ChannelHandlerContext ctx, long request, Reason reason) {
         // One line per refused request: stable reason, no request bytes (they may carry CR/LF/ESC).
         LOG.info("request refused conn={} req={} peer={} status={} reason={}", ctx.channel().id().asShortText(),
-                requestCount, ctx.channel().remoteAddress(), reason.status(), reason);
+                request, ctx.channel().remoteAddress(), reason.status(), reason);
     }
 
     @Override
@@ -169,7 +170,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             boolean isHead = head.request().method().equals(HttpMethod.HEAD);
             if (dispatch instanceof Dispatch.Refuse r) {
                 if (r.reason().status() >= 500 || r.reason().status() == 400) {
-                    log(ctx, r.reason());
+                    log(ctx, requestCount, r.reason());
                 }
                 writer.sendError(r.reason(), keepAlive, isHead);
             } else if (dispatch instanceof Dispatch.AddSlash a) {
