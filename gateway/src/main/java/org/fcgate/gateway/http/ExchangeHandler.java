@@ -99,7 +99,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
         HttpVersion version = e != null ? e.head.request().protocolVersion() : HttpVersion.HTTP_1_1;
         boolean headRequest = e != null && e.head.request().method().equals(HttpMethod.HEAD);
-        new ResponseWriter(ctx, version, keepAlive -> { }).sendError(reason, false, headRequest);
+        new ResponseWriter(ctx, version, keepAlive -> decoder.closeGracefully())
+                .sendError(reason, false, headRequest);
     }
 
     private void log(ChannelHandlerContext ctx, long request, Reason reason) {
@@ -201,13 +202,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             if (current == this) {
                 current = null;
             }
-            if (!keepAlive) {
-                return;
-            }
-            if (!requestComplete) {
-                // Answered before the body was read (phase 2 upstreams may do this): do not guess where the
-                // next request starts.
-                ctx.close();
+            if (!keepAlive || !requestComplete) {
+                // Not reusable, or answered before the body was read (phase 2 upstreams may do this): do not guess
+                // where the next request starts.
+                decoder.closeGracefully();
                 return;
             }
             decoder.resume();

@@ -3,6 +3,7 @@ package org.fcgate.gateway.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +32,11 @@ import org.fcgate.gateway.error.RejectedException;
  */
 public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
 
-    private enum Phase { FIRST_REQUEST, KEEPALIVE, HEAD, BODY, PAUSED, FAILED }
+    private enum Phase { FIRST_REQUEST, KEEPALIVE, HEAD, BODY, PAUSED, FAILED, LINGER }
+
+    /** How long and how much a closing connection is drained so the client can read our answer. */
+    private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long LINGER_MAX_BYTES = 1024 * 1024;
 
     private final RequestFramer framer;
     private final Timeouts timeouts;
@@ -44,6 +49,7 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> timer;
     private boolean firing;
     private boolean resumePending;
+    private long lingerBytes;
 
     public Http1RequestDecoder(HttpLimits limits, Timeouts timeouts) {
         this.framer = new RequestFramer(limits);
@@ -65,8 +71,12 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
-        if (phase == Phase.FAILED) {
+        if (phase == Phase.FAILED || phase == Phase.LINGER) {
+            lingerBytes += in.readableBytes();
             in.release();
+            if (phase == Phase.LINGER && lingerBytes > LINGER_MAX_BYTES) {
+                ctx.close();
+            }
             return;
         }
         lastReadNanos = System.nanoTime();
@@ -85,7 +95,8 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (phase != Phase.PAUSED && phase != Phase.FAILED) {
+        boolean wantsBytes = phase != Phase.PAUSED && phase != Phase.FAILED;
+        if (wantsBytes && ctx.channel().isActive()) {
             ctx.read();
         }
         ctx.fireChannelReadComplete();
@@ -108,6 +119,34 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
             return;
         }
         resumeNow();
+    }
+
+    /**
+     * Closes after a final response without losing it: a close with unread input makes the kernel send RST, and the
+     * client may then discard our 4xx before reading it (RFC 9112 §9.6). So: FIN our side, read and drop at most
+     * {@link #LINGER_MAX_BYTES} for at most {@link #LINGER_NANOS}, then close — nginx's lingering_close.
+     */
+    public void closeGracefully() {
+        if (phase == Phase.LINGER || !ctx.channel().isActive()) {
+            return;
+        }
+        if (buffer != null) {
+            buffer.release();
+            buffer = null;
+        }
+        if (!(ctx.channel() instanceof DuplexChannel duplex)) {
+            enter(Phase.FAILED);
+            ctx.close();
+            return;
+        }
+        lingerBytes = 0;
+        enter(Phase.LINGER);
+        duplex.shutdownOutput().addListener(f -> {
+            if (!f.isSuccess()) {
+                ctx.close();
+            }
+        });
+        ctx.read();
     }
 
     private void resumeNow() {
@@ -188,6 +227,7 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
             case FIRST_REQUEST, HEAD -> timeouts.header().toNanos();
             case KEEPALIVE -> timeouts.keepAlive().toNanos();
             case BODY -> timeouts.body().toNanos();
+            case LINGER -> LINGER_NANOS;
             case PAUSED, FAILED -> 0;
         };
     }
@@ -200,6 +240,10 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
         }
         if (left > 0) {
             timer = ctx.executor().schedule(this::checkTimeout, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        if (phase == Phase.LINGER) {
+            ctx.close();
             return;
         }
         boolean partial = phase == Phase.BODY || phase == Phase.HEAD

@@ -26,8 +26,9 @@ import org.fcgate.gateway.staticfiles.StaticResponse;
  */
 final class ResponseWriter {
 
-    /** What to do once a response is fully written. */
+    /** What to do once a response is fully written (or failed to be; the channel is then already closing). */
     interface Completion {
+        /** {@code keepAlive} false: the connection must be closed by the completion. */
         void responseWritten(boolean keepAlive);
     }
 
@@ -103,10 +104,12 @@ final class ResponseWriter {
 
     void whenWritten(ChannelFuture last, boolean keepAlive) {
         last.addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess() || !keepAlive) {
+            if (!f.isSuccess()) {
                 ctx.close();
+                completion.responseWritten(false);
+                return;
             }
-            completion.responseWritten(f.isSuccess() && keepAlive);
+            completion.responseWritten(keepAlive);
         });
     }
 }
