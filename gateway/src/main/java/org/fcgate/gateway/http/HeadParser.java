@@ -12,11 +12,13 @@ import org.fcgate.gateway.error.RejectedException;
 /**
  * Strict syntax of one request-head line (RFC 9112 §3, §5), given without its CRLF.
  *
- * <p>Why our own parser instead of Netty's {@code HttpRequestDecoder}: that decoder (4.2.18) is lenient where
- * smuggling lives — it skips leading control bytes before the request line, unfolds obs-fold continuation lines,
- * trims whitespace around header names and only optionally insists on CRLF — and once it has decoded a head it has
- * already chosen a body framing. Validating afterwards cannot see the raw bytes it normalised away. Here every line
- * is checked byte by byte before anything is interpreted, and there is exactly one rule per construct:
+ * <p>Why our own parser instead of Netty's {@code HttpRequestDecoder}: checked on 4.2.18.Final with the default
+ * {@code HttpDecoderConfig}, Netty already refuses bare LF, leading control bytes, "Foo : x", a missing colon,
+ * {@code CL + TE} and {@code chunked, xchunked} — but it <em>accepts</em> obs-fold (it unfolds "Foo: a\r\n b" into
+ * "a b"), {@code GET  /  HTTP/1.1} (double spaces), {@code get} and {@code /#frag}. Obs-fold and the spacing are
+ * normalised away before any handler sees the request, so they cannot be validated on top; and once Netty has decoded
+ * a head it has also chosen the body framing. One parser that checks every byte of every line before interpreting
+ * anything, and owns the framing, keeps the rules in one place:
  * <ul>
  *   <li>request-line = method SP request-target SP HTTP-version, single spaces, nothing else;</li>
  *   <li>method: upper-case letters only (methods are case-sensitive, RFC 9110 §9.1; {@code get} is refused);</li>
