@@ -40,7 +40,12 @@ public final class DocumentRoot {
 
     /** Opens a root; it must be an existing directory. */
     public static DocumentRoot open(Path dir, boolean allowSymlinksOutside, boolean denyDotfiles) throws IOException {
-        Path real = dir.toRealPath();
+        Path real;
+        try {
+            real = dir.toRealPath();
+        } catch (NoSuchFileException e) {
+            throw new IOException("document root " + dir + " does not exist", e);
+        }
         if (!Files.isDirectory(real)) {
             throw new IOException("document root " + dir + " is not a directory");
         }
