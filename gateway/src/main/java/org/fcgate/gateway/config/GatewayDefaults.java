@@ -1,0 +1,51 @@
+package org.fcgate.gateway.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every default of the gateway, in one place. The config records refer to these names; docs/gateway.md lists them.
+ */
+public final class GatewayDefaults {
+
+    /** Where {@code fcgate serve} listens when {@code --listen} is not given. */
+    public static final String LISTEN_HOST = "127.0.0.1";
+    public static final int LISTEN_PORT = 8080;
+
+    /** Request line (method, target, version) in bytes, without CRLF. Past it: 414 (RFC 9110 §15.5.15). */
+    public static final int MAX_REQUEST_LINE_BYTES = 8 * 1024;
+    /** Header section in bytes, CRLFs included, trailers of a chunked body counted the same way. Past it: 431. */
+    public static final int MAX_HEADER_BYTES = 32 * 1024;
+    /** Number of header lines. Past it: 431 (RFC 6585 §5). */
+    public static final int MAX_HEADER_COUNT = 100;
+    /** Request body in bytes. Past it: 413 (RFC 9110 §15.5.14), before the body is read when the length is known. */
+    public static final long MAX_BODY_BYTES = 8L * 1024 * 1024;
+    /** A chunk-size line (size and extensions) in bytes. Past it: 400. */
+    public static final int MAX_CHUNK_LINE_BYTES = 1024;
+
+    /** Whole request head, from its first byte (or from accept for the first request): slowloris guard. */
+    public static final Duration HEADER_TIMEOUT = Duration.ofSeconds(20);
+    /** Silence between two reads of a request body. */
+    public static final Duration BODY_TIMEOUT = Duration.ofSeconds(30);
+    /** An idle keep-alive connection waiting for the first byte of its next request. */
+    public static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(60);
+
+    /** Index files tried, in order, for a directory. */
+    public static final List<String> INDEX_FILES = List.of("index.html", "index.php");
+    /** Extensions a FastCGI script may have (php-fpm's security.limit_extensions). */
+    public static final Set<String> SCRIPT_EXTENSIONS = Set.of(".php");
+    /** Paths with a segment starting with '.' are answered 404, except {@code /.well-known/}. */
+    public static final boolean DENY_DOTFILES = true;
+    /** A symlink whose target lies outside the document root is answered 404. */
+    public static final boolean ALLOW_SYMLINKS_OUTSIDE_ROOT = false;
+    /** Static files go out with sendfile(2) (DefaultFileRegion) unless TLS or compression is in the way. */
+    public static final boolean SENDFILE = true;
+    /** Compressible files up to this size are gzipped in memory when the client accepts gzip. */
+    public static final long GZIP_MAX_FILE_BYTES = 1024 * 1024;
+    /** Files smaller than this are not worth compressing. */
+    public static final long GZIP_MIN_FILE_BYTES = 256;
+
+    private GatewayDefaults() {
+    }
+}

@@ -1,0 +1,214 @@
+package org.fcgate.gateway.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
+import java.io.IOException;
+import org.fcgate.gateway.error.Reason;
+import org.fcgate.gateway.error.RejectedException;
+import org.fcgate.gateway.path.RequestPath;
+import org.fcgate.gateway.route.Dispatch;
+import org.fcgate.gateway.route.Router;
+import org.fcgate.gateway.staticfiles.StaticFileResponder;
+import org.fcgate.gateway.upstream.UpstreamExchange;
+import org.fcgate.gateway.upstream.UpstreamRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request at a time on one connection: route the head, feed the body to where it goes, answer, then let the
+ * decoder parse the next request.
+ *
+ * <ol>
+ *   <li>{@link RequestHead}: decode the path and route it. A forward starts the upstream exchange at once (sending
+ *       {@code 100 Continue} if asked) so the body can stream to it. Anything else does not want the body: with
+ *       {@code Expect: 100-continue} it is answered at once and the connection closed (the body is never sent);
+ *       otherwise the body is read and discarded, keeping the connection usable.</li>
+ *   <li>body pieces go to the exchange, which owns and releases them.</li>
+ *   <li>the response is written; when its last byte is out the decoder resumes (keep-alive) or the channel
+ *       closes.</li>
+ *   <li>{@link Rejected} at any point: answer with its status and {@code Connection: close} unless a response has
+ *       started, then close. Bytes after the fault are never parsed (R11, R12).</li>
+ * </ol>
+ */
+final class ExchangeHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExchangeHandler.class);
+
+    private final Router router;
+    private final StaticFileResponder staticFiles;
+    private final Http1RequestDecoder decoder;
+    private Exchange current;
+    private long requestCount;
+
+    ExchangeHandler(Router router, StaticFileResponder staticFiles, Http1RequestDecoder decoder) {
+        this.router = router;
+        this.staticFiles = staticFiles;
+        this.decoder = decoder;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof RequestHead head) {
+            requestCount++;
+            current = new Exchange(ctx, head);
+            current.start(route(head));
+        } else if (msg instanceof LastHttpContent last) {
+            Exchange e = current;
+            if (last.content().isReadable()) {
+                e.body.content(last.content());
+            } else {
+                last.release();
+            }
+            e.requestComplete = true;
+            e.body.end(last.trailingHeaders());
+        } else if (msg instanceof HttpContent content) {
+            current.body.content(content.content());
+        } else if (msg instanceof Rejected rejected) {
+            onRejected(ctx, rejected.reason());
+        } else {
+            throw new IllegalStateException("unexpected message " + msg.getClass().getName());
+        }
+    }
+
+    private Dispatch route(RequestHead head) {
+        if (head.target().isAsterisk()) {
+            return new Dispatch.Refuse(Reason.NOT_FOUND);
+        }
+        try {
+            return router.dispatch(RequestPath.decode(head.target().rawPath()));
+        } catch (RejectedException e) {
+            return new Dispatch.Refuse(e.reason());
+        }
+    }
+
+    private void onRejected(ChannelHandlerContext ctx, Reason reason) {
+        Exchange e = current;
+        // A refused head never became an exchange: it is the next request number.
+        log(ctx, e != null ? requestCount : requestCount + 1, reason);
+        if (e != null && e.body != null) {
+            e.body.abort();
+        }
+        if (e != null && e.responseStarted) {
+            ctx.close();
+            return;
+        }
+        HttpVersion version = e != null ? e.head.request().protocolVersion() : HttpVersion.HTTP_1_1;
+        boolean headRequest = e != null && e.head.request().method().equals(HttpMethod.HEAD);
+        new ResponseWriter(ctx, version, keepAlive -> decoder.closeGracefully())
+                .sendError(reason, false, headRequest);
+    }
+
+    private void log(ChannelHandlerContext ctx, long request, Reason reason) {
+        // One line per refused request: stable reason, no request bytes (they may carry CR/LF/ESC).
+        LOG.info("request refused conn={} req={} peer={} status={} reason={}", ctx.channel().id().asShortText(),
+                request, ctx.channel().remoteAddress(), reason.status(), reason);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (current != null && current.body != null && !current.requestComplete) {
+            current.body.abort();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            LOG.debug("connection error conn={} peer={}: {}", ctx.channel().id().asShortText(),
+                    ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            LOG.warn("unexpected failure conn={} peer={}", ctx.channel().id().asShortText(),
+                    ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
+    }
+
+    /** The state of the request being served. */
+    private final class Exchange implements ResponseWriter.Completion {
+        final ChannelHandlerContext ctx;
+        final RequestHead head;
+        final ResponseWriter writer;
+        UpstreamExchange body;
+        boolean requestComplete;
+        boolean responseStarted;
+
+        Exchange(ChannelHandlerContext ctx, RequestHead head) {
+            this.ctx = ctx;
+            this.head = head;
+            this.writer = new ResponseWriter(ctx, head.request().protocolVersion(), this);
+        }
+
+        void start(Dispatch dispatch) {
+            if (dispatch instanceof Dispatch.Forward f) {
+                if (head.expectContinue()) {
+                    writer.sendContinue();
+                }
+                UpstreamRequest request = new UpstreamRequest(head.request(), f.path(), head.target().query(),
+                        head.host(), f.script(), ctx.channel().remoteAddress(), ctx.channel().localAddress(),
+                        head.framing() instanceof BodyFraming.Fixed fixed ? fixed.length()
+                                : head.framing().hasBody() ? -1 : 0);
+                body = f.upstream().start(request, new UpstreamResponseSink(ctx, head, writer,
+                        () -> responseStarted = true));
+                return;
+            }
+            if (head.expectContinue()) {
+                // RFC 9110 §10.1.1: a final status instead of 100; we will not read the body, so close.
+                body = new DiscardedBody(() -> { });
+                answer(dispatch, false);
+                return;
+            }
+            body = new DiscardedBody(() -> answer(dispatch, head.keepAlive()));
+        }
+
+        private void answer(Dispatch dispatch, boolean keepAlive) {
+            responseStarted = true;
+            boolean isHead = head.request().method().equals(HttpMethod.HEAD);
+            if (dispatch instanceof Dispatch.Refuse r) {
+                if (r.reason().status() >= 500 || r.reason().status() == 400) {
+                    log(ctx, requestCount, r.reason());
+                }
+                writer.sendError(r.reason(), keepAlive, isHead);
+            } else if (dispatch instanceof Dispatch.AddSlash a) {
+                String query = head.target().query();
+                writer.sendRedirect(a.location() + (query.isEmpty() ? "" : "?" + query), keepAlive);
+            } else if (dispatch instanceof Dispatch.ServeFile file) {
+                HttpMethod method = head.request().method();
+                if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+                    writer.sendError(Reason.METHOD_NOT_ALLOWED, keepAlive, isHead);
+                    return;
+                }
+                try {
+                    boolean encrypted = ctx.pipeline().get(SslHandler.class) != null;
+                    var response = staticFiles.respond(head.request(), file.file(), encrypted);
+                    writer.send(response.head(), response.body(), keepAlive);
+                } catch (IOException e) {
+                    LOG.warn("static file unreadable conn={} file={}: {}", ctx.channel().id().asShortText(),
+                            file.file().realPath(), e.toString());
+                    writer.sendError(Reason.NOT_FOUND, keepAlive, isHead);
+                }
+            } else {
+                throw new IllegalStateException("not answered here: " + dispatch);
+            }
+        }
+
+        @Override
+        public void responseWritten(boolean keepAlive) {
+            if (current == this) {
+                current = null;
+            }
+            if (!keepAlive || !requestComplete) {
+                // Not reusable, or answered before the body was read (phase 2 upstreams may do this): do not guess
+                // where the next request starts.
+                decoder.closeGracefully();
+                return;
+            }
+            decoder.resume();
+        }
+    }
+}

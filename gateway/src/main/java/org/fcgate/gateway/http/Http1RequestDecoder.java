@@ -1,0 +1,286 @@
+package org.fcgate.gateway.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.fcgate.gateway.config.HttpLimits;
+import org.fcgate.gateway.config.Timeouts;
+import org.fcgate.gateway.error.Reason;
+import org.fcgate.gateway.error.RejectedException;
+
+/**
+ * Netty adapter for {@link RequestFramer} that owns the connection's read demand (the channel runs with
+ * {@code AUTO_READ=false}) and its read timeouts.
+ *
+ * <p>Flow: it asks for bytes only while a request is being received. Once a request is complete it
+ * <em>pauses</em>: pipelined bytes stay in its buffer and the socket is not read (TCP backpressure) until the
+ * exchange handler calls {@link #resume} after the response has been written. Responses therefore go out in request
+ * order and never interleave (RFC 9112 §9.3.2), and a request after a {@code Connection: close} or a refused one is
+ * never parsed. Unlike {@link ByteToMessageDecoder}, which decodes everything it holds in one go, this is why the
+ * class is not a ByteToMessageDecoder (it only borrows its cumulator).
+ *
+ * <p>Timeouts (one timer, re-armed when the phase changes): the first request's head must arrive within
+ * {@code header} of accept; an idle keep-alive connection is closed after {@code keepAlive}; a head, once started,
+ * must complete within {@code header} (slowloris, R62); a body must not be silent for {@code body}. A partial
+ * request is answered 408; an idle connection is closed silently.
+ */
+public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
+
+    private enum Phase { FIRST_REQUEST, KEEPALIVE, HEAD, BODY, PAUSED, FAILED, LINGER }
+
+    /** How long and how much a closing connection is drained so the client can read our answer. */
+    private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long LINGER_MAX_BYTES = 1024 * 1024;
+
+    private final RequestFramer framer;
+    private final Timeouts timeouts;
+    private final List<Object> out = new ArrayList<>();
+    private ChannelHandlerContext ctx;
+    private ByteBuf buffer;
+    private Phase phase = Phase.FIRST_REQUEST;
+    private long phaseStartNanos;
+    private long lastReadNanos;
+    private ScheduledFuture<?> timer;
+    private boolean firing;
+    private boolean resumePending;
+    private long lingerBytes;
+
+    public Http1RequestDecoder(HttpLimits limits, Timeouts timeouts) {
+        this.framer = new RequestFramer(limits);
+        this.timeouts = timeouts;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        enter(Phase.FIRST_REQUEST);
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        if (phase == Phase.FAILED || phase == Phase.LINGER) {
+            lingerBytes += in.readableBytes();
+            in.release();
+            if (phase == Phase.LINGER && lingerBytes > LINGER_MAX_BYTES) {
+                ctx.close();
+            }
+            return;
+        }
+        lastReadNanos = System.nanoTime();
+        buffer = buffer == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), buffer, in);
+        if (phase == Phase.PAUSED) {
+            return; // a read that was already in flight when we paused; kept for after the response
+        }
+        if (phase == Phase.KEEPALIVE) {
+            enter(Phase.HEAD);
+        }
+        decodeBuffered();
+        if (resumePending) {
+            resumeNow();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        boolean wantsBytes = phase != Phase.PAUSED && phase != Phase.FAILED;
+        if (wantsBytes && ctx.channel().isActive()) {
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    /**
+     * Called by the exchange handler once the response to the current request is fully written: parse the next
+     * buffered request, or read. May be called while this decoder is delivering the request's last message (a
+     * response written synchronously); the resumption then runs when delivery returns, so pipelines never recurse.
+     */
+    public void resume() {
+        if (phase == Phase.FAILED) {
+            return; // the connection is closing
+        }
+        if (phase != Phase.PAUSED) {
+            throw new IllegalStateException("phase: " + phase);
+        }
+        if (firing) {
+            resumePending = true;
+            return;
+        }
+        resumeNow();
+    }
+
+    /**
+     * Closes after a final response without losing it: a close with unread input makes the kernel send RST, and the
+     * client may then discard our 4xx before reading it (RFC 9112 §9.6). So: FIN our side, read and drop at most
+     * {@link #LINGER_MAX_BYTES} for at most {@link #LINGER_NANOS}, then close — nginx's lingering_close.
+     */
+    public void closeGracefully() {
+        if (phase == Phase.LINGER || !ctx.channel().isActive()) {
+            return;
+        }
+        if (buffer != null) {
+            buffer.release();
+            buffer = null;
+        }
+        if (!(ctx.channel() instanceof DuplexChannel duplex)) {
+            enter(Phase.FAILED);
+            ctx.close();
+            return;
+        }
+        lingerBytes = 0;
+        enter(Phase.LINGER);
+        duplex.shutdownOutput().addListener(f -> {
+            if (!f.isSuccess()) {
+                ctx.close();
+            }
+        });
+        ctx.read();
+    }
+
+    private void resumeNow() {
+        do {
+            resumePending = false;
+            framer.reset();
+            boolean buffered = buffer != null && buffer.isReadable();
+            enter(buffered ? Phase.HEAD : Phase.KEEPALIVE);
+            if (buffered) {
+                decodeBuffered();
+            }
+        } while (resumePending);
+        if (phase != Phase.PAUSED && phase != Phase.FAILED) {
+            ctx.read();
+        }
+    }
+
+    private void decodeBuffered() {
+        try {
+            framer.decode(buffer, out);
+            if (framer.state() == RequestFramer.State.DONE) {
+                enter(Phase.PAUSED);
+            } else if ((phase == Phase.HEAD || phase == Phase.FIRST_REQUEST)
+                    && framer.state().compareTo(RequestFramer.State.HEADERS) > 0) {
+                enter(Phase.BODY);
+            }
+        } catch (RejectedException e) {
+            fail(e.reason());
+        }
+        releaseIfDrained();
+        fireAll();
+    }
+
+    private void fireAll() {
+        Object[] messages = out.toArray();
+        out.clear();
+        firing = true;
+        try {
+            for (Object m : messages) {
+                ctx.fireChannelRead(m);
+            }
+        } finally {
+            firing = false;
+        }
+    }
+
+    private void fail(Reason reason) {
+        enter(Phase.FAILED);
+        if (buffer != null) {
+            buffer.release();
+            buffer = null;
+        }
+        out.add(new Rejected(reason));
+    }
+
+    private void releaseIfDrained() {
+        if (buffer != null && !buffer.isReadable()) {
+            buffer.release();
+            buffer = null;
+        } else if (buffer != null && buffer.refCnt() == 1) {
+            buffer.discardSomeReadBytes();
+        }
+    }
+
+    private void enter(Phase next) {
+        phase = next;
+        phaseStartNanos = System.nanoTime();
+        lastReadNanos = phaseStartNanos;
+        cancelTimer();
+        long limit = limitNanos(next);
+        if (limit > 0) {
+            timer = ctx.executor().schedule(this::checkTimeout, limit, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private long limitNanos(Phase p) {
+        return switch (p) {
+            case FIRST_REQUEST, HEAD -> timeouts.header().toNanos();
+            case KEEPALIVE -> timeouts.keepAlive().toNanos();
+            case BODY -> timeouts.body().toNanos();
+            case LINGER -> LINGER_NANOS;
+            case PAUSED, FAILED -> 0;
+        };
+    }
+
+    private void checkTimeout() {
+        long since = phase == Phase.BODY ? lastReadNanos : phaseStartNanos;
+        long left = since + limitNanos(phase) - System.nanoTime();
+        if (limitNanos(phase) == 0) {
+            return;
+        }
+        if (left > 0) {
+            timer = ctx.executor().schedule(this::checkTimeout, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        if (phase == Phase.LINGER) {
+            ctx.close();
+            return;
+        }
+        boolean partial = phase == Phase.BODY || phase == Phase.HEAD
+                || buffer != null && buffer.isReadable() || !framer.betweenRequests();
+        if (!partial) {
+            enter(Phase.FAILED);
+            ctx.close();
+            return;
+        }
+        fail(phase == Phase.BODY ? Reason.BODY_TIMEOUT : Reason.HEAD_TIMEOUT);
+        fireAll();
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cleanup();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cleanup();
+        ctx.fireChannelInactive();
+    }
+
+    private void cleanup() {
+        cancelTimer();
+        phase = Phase.FAILED;
+        if (buffer != null) {
+            buffer.release();
+            buffer = null;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package org.fcgate.gateway.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.fcgate.gateway.config.GatewayConfig;
+import org.fcgate.gateway.route.Router;
+import org.fcgate.gateway.upstream.Upstreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP front: binds, serves, stops. Native epoll when available, NIO otherwise. Every child channel runs with
+ * {@code AUTO_READ=false}; {@link Http1RequestDecoder} decides when to read.
+ *
+ * <p>Lifecycle: {@link #start} once → {@link #port()} → {@link #close()} (idempotent; waits for the loops).
+ */
+public final class HttpServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+
+    /** The transport in use. */
+    public enum Transport { EPOLL, NIO }
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final Transport transport;
+
+    private HttpServer(EventLoopGroup group, Channel channel, Transport transport) {
+        this.group = group;
+        this.channel = channel;
+        this.transport = transport;
+    }
+
+    /** Binds and starts serving; fails with the bind error (e.g. address in use) after releasing the loops. */
+    public static HttpServer start(GatewayConfig config, Upstreams upstreams)
+            throws IOException, InterruptedException {
+        Transport transport = Epoll.isAvailable() ? Transport.EPOLL : Transport.NIO;
+        IoHandlerFactory io = transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType = transport == Transport.EPOLL
+                ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(io);
+        ChannelFuture bound;
+        try {
+            bound = new ServerBootstrap()
+                    .group(group)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new HttpServerInitializer(config, new Router(config.routes(), upstreams)))
+                    .bind(config.listen().toSocketAddress())
+                    .await();
+        } catch (InterruptedException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
+        if (!bound.isSuccess()) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IOException("cannot listen on " + config.listen().host() + ":" + config.listen().port(),
+                    bound.cause());
+        }
+        Channel ch = bound.channel();
+        LOG.info("fcgate listening on {} ({})", ch.localAddress(), transport);
+        return new HttpServer(group, ch, transport);
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    /** Completes when the listening socket closes. */
+    public void awaitClose() throws InterruptedException {
+        channel.closeFuture().sync();
+    }
+
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}

@@ -1,0 +1,31 @@
+package org.fcgate.gateway.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import org.fcgate.gateway.error.Reason;
+
+/**
+ * The response half of one upstream exchange, written to the client by the HTTP layer: {@link #head} once, then
+ * {@link #content} zero or more times, then {@link #end}; or {@link #fail} at any point. The HTTP layer adds
+ * {@code Connection}, handles HEAD (drops body bytes) and resumes reading the next request when the response is out.
+ */
+public interface ResponseSink {
+
+    /** The loop every call must be made on. */
+    EventExecutor executor();
+
+    void head(HttpResponse head);
+
+    /**
+     * Sends body bytes (ownership passes to the sink). The future completes when they are written, so a forwarder can
+     * stop reading its upstream until then — the backpressure of Netty's HexDumpProxy example.
+     */
+    Future<Void> content(ByteBuf chunk);
+
+    void end();
+
+    /** The exchange failed: before the head, the client gets {@code reason}'s status; after it, the connection closes. */
+    void fail(Reason reason);
+}
