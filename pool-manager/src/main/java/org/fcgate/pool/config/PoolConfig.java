@@ -165,7 +165,7 @@ public record PoolConfig(
                                 + ") and max_spare_servers (" + maxSpareServers + ")");
             }
             if (pm != PmMode.STATIC) {
-                c.that(idleTimeout.isPositive(), "idle_timeout", idleTimeout, "must be positive");
+                c.that(isPositive(idleTimeout), "idle_timeout", idleTimeout, "must be positive");
             }
             c.that(maxRequests >= 0, "max_requests", maxRequests, "cannot be negative");
             c.that(maxRequestsJitter >= 0, "max_requests_jitter", maxRequestsJitter, "cannot be negative");
@@ -176,13 +176,13 @@ public record PoolConfig(
             c.that(!requestTimeout.isNegative(), "request_timeout", requestTimeout, "cannot be negative");
             c.that(!killGrace.isNegative(), "kill_grace", killGrace, "cannot be negative");
             c.that(queueMax >= 0, "queue_max", queueMax, "cannot be negative");
-            c.that(queueTimeout.isPositive(), "queue_timeout", queueTimeout, "must be positive");
+            c.that(isPositive(queueTimeout), "queue_timeout", queueTimeout, "must be positive");
             c.that(!retryAfter.isNegative(), "retry_after", retryAfter, "cannot be negative");
-            c.that(spawnTimeout.isPositive(), "spawn_timeout", spawnTimeout, "must be positive");
+            c.that(isPositive(spawnTimeout), "spawn_timeout", spawnTimeout, "must be positive");
             c.that(spawnRatePerSecond >= 1, "spawn_rate", spawnRatePerSecond, "must be at least 1");
             c.that(crashThreshold >= 1, "crash_threshold", crashThreshold, "must be at least 1");
-            c.that(crashWindow.isPositive(), "crash_window", crashWindow, "must be positive");
-            c.that(crashBackoffInitial.isPositive(), "crash_backoff_initial", crashBackoffInitial,
+            c.that(isPositive(crashWindow), "crash_window", crashWindow, "must be positive");
+            c.that(isPositive(crashBackoffInitial), "crash_backoff_initial", crashBackoffInitial,
                     "must be positive");
             c.that(crashBackoffMax.compareTo(crashBackoffInitial) >= 0, "crash_backoff_max", crashBackoffMax,
                     "cannot be less than crash_backoff_initial (" + crashBackoffInitial + ")");
@@ -207,6 +207,11 @@ public record PoolConfig(
                     clearEnv, env, workingDir, user, group, allowRoot, rlimitNofile, rlimitCore,
                     logLineMaxBytes, logLinesPerSecond);
         }
+    }
+
+    /** {@code Duration.isPositive()} is Java 18+; the build targets {@code --release 17}. */
+    private static boolean isPositive(Duration d) {
+        return !d.isNegative() && !d.isZero();
     }
 
     private record Check(String pool, List<String> errors) {
