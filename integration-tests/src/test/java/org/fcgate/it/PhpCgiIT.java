@@ -1,0 +1,58 @@
+package org.fcgate.it;
+
+import static org.fcgate.it.support.PhpAssertions.assertScriptAnswered;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.fcgate.fcgi.client.FcgiConnection;
+import org.fcgate.it.peer.PhpCgiProcess;
+import org.fcgate.it.support.NoLeakedProcesses;
+import org.fcgate.it.support.PhpInteropScript;
+import org.fcgate.it.support.PhpInteropScript.Request;
+import org.fcgate.it.support.TestBodies;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Our client role ({@link FcgiConnection}) against php-cgi bound to a Unix socket. Peer: php8.2-cgi. */
+@ExtendWith(NoLeakedProcesses.class)
+class PhpCgiIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private PhpCgiProcess php;
+    private PhpInteropScript script;
+
+    @BeforeEach
+    void startPhpCgi() {
+        script = PhpInteropScript.install(dir.resolve("docroot"));
+        php = PhpCgiProcess.start(dir);
+    }
+
+    @AfterEach
+    void stopPhpCgi() {
+        php.close();
+    }
+
+    @Test
+    void getOfScriptAnswersExpectedBytes() throws Exception {
+        Request get = Request.get("greeting=hello%20world&n=1");
+        try (FcgiConnection c = FcgiConnection.open(php.address(), TIMEOUT)) {
+            assertScriptAnswered(c.execute(script.params(get), get.body()), script.expectedStdout(get));
+        }
+    }
+
+    @Test
+    void postOfOneMebibyteAnswersExpectedBytes() throws Exception {
+        Request post = Request.post("greeting=post", "application/octet-stream",
+                TestBodies.deterministic(TestBodies.ONE_MIB, 2));
+        try (FcgiConnection c = FcgiConnection.open(php.address(), TIMEOUT)) {
+            assertScriptAnswered(c.execute(script.params(post), post.body()), script.expectedStdout(post));
+        }
+    }
+}
