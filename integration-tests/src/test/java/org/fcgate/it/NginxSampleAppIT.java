@@ -132,6 +132,47 @@ class NginxSampleAppIT {
             assertThat(r.body()).isEqualTo(alphabet(1_000_000));
         }
 
+        /**
+         * Without request buffering nginx forwards a chunked body as it arrives and cannot say how long it is:
+         * CONTENT_LENGTH is empty and the app must read STDIN to its empty record (FastCGI 1.0 §6.2).
+         */
+        @Test
+        void chunkedBodyWithoutContentLengthArrivesWhole() throws IOException {
+            byte[] body = TestBodies.deterministic(TestBodies.ONE_MIB, 8);
+            Path file = write("chunked.bin", body);
+            Curl.Response r = curl.run(List.of("-H", "Transfer-Encoding: chunked", "--data-binary", "@" + file,
+                    nginx.url("/stream/upload")));
+
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.bodyLines()).contains(
+                    "CONTENT_LENGTH=",
+                    "HTTP_TRANSFER_ENCODING=chunked",
+                    "body-length=" + body.length,
+                    "body-sha256=" + TestBodies.sha256Hex(body));
+        }
+
+        /** A client that leaves mid-response makes nginx drop the app's connection; the app serves the next one. */
+        @Test
+        void theAppServesOnAfterAClientLeavesMidResponse() {
+            // curl exit 63: the announced Content-Length exceeds --max-filesize, so it hangs up after the head.
+            assertThat(curl.exitStatus(List.of("--max-filesize", "1000", nginx.url("/big?size=50000000"))))
+                    .isEqualTo(63);
+
+            Curl.Response r = curl.get(nginx.url("/after?greeting=still-here"));
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.bodyLines()).contains("QUERY_STRING=greeting=still-here", "requests-served=2");
+        }
+
+        /** A 30 000-byte header: nginx sends it as one PARAMS pair with four-byte lengths (FastCGI 1.0 §3.4). */
+        @Test
+        void largeHeaderArrivesAsOneParam() {
+            String big = "0123456789".repeat(3_000);
+            Curl.Response r = curl.run(List.of("-H", "X-Big: " + big, nginx.url("/headers")));
+
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.bodyLines()).contains("HTTP_X_BIG=" + big);
+        }
+
         @Test
         void theAppClosesEachConnectionAfterItsRequest() {
             for (int i = 1; i <= 3; i++) {

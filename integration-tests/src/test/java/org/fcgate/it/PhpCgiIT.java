@@ -90,4 +90,13 @@ class PhpCgiIT {
             }
         }
     }
+
+    /** A 3 MB answer: php splits it into many STDOUT records, which the client decoder must join in order. */
+    @Test
+    void largeResponseArrivesWhole() throws Exception {
+        Request get = Request.get("greeting=big&repeat=500000");
+        try (FcgiConnection c = FcgiConnection.open(php.address(), TIMEOUT)) {
+            assertScriptAnswered(c.execute(script.params(get), get.body()), script.expectedStdout(get));
+        }
+    }
 }

@@ -105,4 +105,13 @@ class PhpFpmIT {
             assertThatThrownBy(c::readSome).isInstanceOf(EOFException.class);
         }
     }
+
+    /** A 3 MB answer: php splits it into many STDOUT records, which the client decoder must join in order. */
+    @Test
+    void largeResponseArrivesWhole() throws Exception {
+        Request get = Request.get("greeting=big&repeat=500000");
+        try (FcgiConnection c = FcgiConnection.open(fpm.address(), TIMEOUT)) {
+            assertScriptAnswered(c.execute(script.params(get), get.body()), script.expectedStdout(get));
+        }
+    }
 }

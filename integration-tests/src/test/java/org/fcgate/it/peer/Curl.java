@@ -60,10 +60,28 @@ public final class Curl {
 
     /** Runs {@code curl -sS -D - ARGS} and parses what it printed; fails on a non-zero exit with curl's stderr. */
     public Response run(List<String> args) {
-        Path binary = PeerBinaries.require("curl", "curl");
         int n = ++calls;
         Path out = dir.resolve("curl-" + n + ".out");
         Path err = dir.resolve("curl-" + n + ".err");
+        int status = exec(args, out, err);
+        try {
+            if (status != 0) {
+                throw new AssertionError("curl exited with " + status + ": " + args + "\n" + Files.readString(err));
+            }
+            return parse(Files.readAllBytes(out));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs {@code curl -sS -D - ARGS} for its exit status only (curl's exit codes are in curl(1)). */
+    public int exitStatus(List<String> args) {
+        int n = ++calls;
+        return exec(args, dir.resolve("curl-" + n + ".out"), dir.resolve("curl-" + n + ".err"));
+    }
+
+    private static int exec(List<String> args, Path out, Path err) {
+        Path binary = PeerBinaries.require("curl", "curl");
         List<String> command = new ArrayList<>(List.of(binary.toString(), "-sS", "-D", "-"));
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command)
@@ -77,11 +95,7 @@ public final class Curl {
                 p.destroyForcibly().waitFor();
                 throw new AssertionError("curl did not finish: " + command);
             }
-            if (p.exitValue() != 0) {
-                throw new AssertionError("curl exited with " + p.exitValue() + ": " + command + "\n"
-                        + Files.readString(err));
-            }
-            return parse(Files.readAllBytes(out));
+            return p.exitValue();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * {@code nginx -c CONF -p DIR -e LOG -g 'daemon off;'} (Debian package nginx, 1.22) as a FastCGI client: one server
  * on {@code 127.0.0.1:PORT} that passes every request to a Unix socket with Debian's
- * {@code /etc/nginx/fastcgi_params}. Single process ({@code master_process off}); every path it writes is in
+ * {@code /etc/nginx/fastcgi_params}; under {@code /stream/} without request buffering, so a chunked body goes to the
+ * application as it arrives, with an empty CONTENT_LENGTH. Single process ({@code master_process off}); every path it writes is in
  * {@code DIR}.
  */
 public final class NginxProcess implements AutoCloseable {
@@ -74,6 +75,7 @@ public final class NginxProcess implements AutoCloseable {
                     uwsgi_temp_path %1$s/uwsgi;
                     scgi_temp_path %1$s/scgi;
                     client_max_body_size 8m;
+                    large_client_header_buffers 4 64k;
                 %3$s
                     server {
                         listen 127.0.0.1:%4$d;
@@ -81,6 +83,11 @@ public final class NginxProcess implements AutoCloseable {
                         location / {
                             include %5$s;
                             %6$s
+                        }
+                        location /stream/ {
+                            include %5$s;
+                            %6$s
+                            fastcgi_request_buffering off;
                         }
                     }
                 }

@@ -6,11 +6,13 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import org.fcgate.fcgi.params.Params;
 
 /**
  * A PHP script in a temporary docroot whose output the test can build byte for byte: fixed text, the
- * {@code $_SERVER} values we sent, a parsed query value, and the length and SHA-256 of the request body.
+ * {@code $_SERVER} values we sent, a parsed query value, the length and SHA-256 of the request body, and with
+ * {@code repeat=N} a line of N times {@code fcgate} (a response of many STDOUT records).
  *
  * <p>{@link #params} builds the request the way nginx's {@code /etc/nginx/fastcgi_params} plus Debian's
  * {@code snippets/fastcgi-php.conf} do, so the PHP peers see what they see in production.
@@ -37,6 +39,9 @@ public final class PhpInteropScript {
             $body = file_get_contents('php://input');
             echo 'body-length=', strlen($body), "\\n";
             echo 'body-sha256=', hash('sha256', $body), "\\n";
+            if (isset($_GET['repeat'])) {
+                echo str_repeat('fcgate', (int) $_GET['repeat']), "\\n";
+            }
             """;
 
     private final Path docroot;
@@ -75,14 +80,14 @@ public final class PhpInteropScript {
             return query.isEmpty() ? SCRIPT_NAME : SCRIPT_NAME + "?" + query;
         }
 
-        /** What PHP puts in {@code $_GET['greeting']}. */
-        String greeting() {
+        /** What PHP puts in {@code $_GET[name]}, or {@code null}. */
+        String queryValue(String name) {
             for (String pair : query.split("&")) {
-                if (pair.startsWith("greeting=")) {
-                    return URLDecoder.decode(pair.substring("greeting=".length()), StandardCharsets.UTF_8);
+                if (pair.startsWith(name + "=")) {
+                    return URLDecoder.decode(pair.substring(name.length() + 1), StandardCharsets.UTF_8);
                 }
             }
-            return "(unset)";
+            return null;
         }
     }
 
@@ -137,8 +142,11 @@ public final class PhpInteropScript {
                 + "CONTENT_LENGTH=" + request.contentLength() + "\n"
                 + "HTTP_X_INTEROP=" + X_INTEROP + "\n"
                 + "HTTP_X_LONG-length=" + X_LONG.length() + "\n"
-                + "get.greeting=" + request.greeting() + "\n"
+                + "get.greeting=" + Objects.requireNonNullElse(request.queryValue("greeting"), "(unset)") + "\n"
                 + "body-length=" + request.body().length + "\n"
-                + "body-sha256=" + TestBodies.sha256Hex(request.body()) + "\n";
+                + "body-sha256=" + TestBodies.sha256Hex(request.body()) + "\n"
+                + (request.queryValue("repeat") == null
+                        ? ""
+                        : "fcgate".repeat(Integer.parseInt(request.queryValue("repeat"))) + "\n");
     }
 }
