@@ -116,7 +116,9 @@ public final class FcgiServer implements Closeable {
 
     /**
      * Stops accepting, lets the request in progress finish, and returns when it has (not waiting for
-     * {@link FcgiResponse#afterEnd} actions). Idempotent; safe from any thread except inside a handler.
+     * {@link FcgiResponse#afterEnd} actions). Idempotent and safe from any thread; called inside a handler it returns
+     * at once and the server stops after that request. A handler that never returns makes it wait forever: a process
+     * manager's SIGKILL after its grace period is the remedy.
      */
     public void stop() throws IOException {
         synchronized (this) {
