@@ -114,4 +114,20 @@ class PhpFpmIT {
             assertScriptAnswered(c.execute(script.params(get), get.body()), script.expectedStdout(get));
         }
     }
+
+    /**
+     * Params of about 90 KB need two PARAMS records. php parses each record on its own, so our encoder must not let
+     * a pair straddle records (STYLE "strict out"); every pair must arrive whole.
+     */
+    @Test
+    void paramsSpanningSeveralRecordsArriveWhole() throws Exception {
+        Request get = Request.get("greeting=many-params")
+                .withExtraHeader("A", "a".repeat(30_000))
+                .withExtraHeader("B", "b".repeat(30_000))
+                .withExtraHeader("C", "c".repeat(30_000))
+                .withExtraHeader("SMALL", "after the big ones");
+        try (FcgiConnection c = FcgiConnection.open(fpm.address(), TIMEOUT)) {
+            assertScriptAnswered(c.execute(script.params(get), get.body()), script.expectedStdout(get));
+        }
+    }
 }

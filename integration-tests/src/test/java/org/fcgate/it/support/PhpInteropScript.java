@@ -6,7 +6,11 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.fcgate.fcgi.params.Params;
 
 /**
@@ -39,6 +43,11 @@ public final class PhpInteropScript {
             $body = file_get_contents('php://input');
             echo 'body-length=', strlen($body), "\\n";
             echo 'body-sha256=', hash('sha256', $body), "\\n";
+            $extra = array_filter(array_keys($_SERVER), fn($k) => str_starts_with($k, 'HTTP_X_EXTRA_'));
+            sort($extra, SORT_STRING);
+            foreach ($extra as $k) {
+                echo $k, '-length=', strlen($_SERVER[$k]), ' sha256=', hash('sha256', $_SERVER[$k]), "\\n";
+            }
             if (isset($_GET['repeat'])) {
                 echo str_repeat('fcgate', (int) $_GET['repeat']), "\\n";
             }
@@ -61,15 +70,31 @@ public final class PhpInteropScript {
         return new PhpInteropScript(docroot);
     }
 
-    /** One request for the script; a GET has no body and sends empty CONTENT_TYPE and CONTENT_LENGTH, as nginx. */
-    public record Request(String method, String query, String contentType, byte[] body) {
+    /**
+     * One request for the script; a GET has no body and sends empty CONTENT_TYPE and CONTENT_LENGTH, as nginx.
+     * {@code extraHeaders} are sent as {@code HTTP_X_EXTRA_<NAME>} params after the usual ones; the script prints
+     * each one's length and SHA-256, sorted by name.
+     */
+    public record Request(String method, String query, String contentType, byte[] body,
+            Map<String, String> extraHeaders) {
+
+        public Request {
+            extraHeaders = Collections.unmodifiableMap(new LinkedHashMap<>(extraHeaders));
+        }
 
         public static Request get(String query) {
-            return new Request("GET", query, "", new byte[0]);
+            return new Request("GET", query, "", new byte[0], Map.of());
         }
 
         public static Request post(String query, String contentType, byte[] body) {
-            return new Request("POST", query, contentType, body);
+            return new Request("POST", query, contentType, body, Map.of());
+        }
+
+        /** This request with one more {@code HTTP_X_EXTRA_<name>} param. */
+        public Request withExtraHeader(String name, String value) {
+            Map<String, String> more = new LinkedHashMap<>(extraHeaders);
+            more.put("HTTP_X_EXTRA_" + name, value);
+            return new Request(method, query, contentType, body, more);
         }
 
         String contentLength() {
@@ -93,7 +118,7 @@ public final class PhpInteropScript {
 
     /** The PARAMS nginx would send for {@code request}. */
     public Params params(Request request) {
-        return Params.builder()
+        Params.Builder params = Params.builder()
                 .add("QUERY_STRING", request.query())
                 .add("REQUEST_METHOD", request.method())
                 .add("CONTENT_TYPE", request.contentType())
@@ -116,8 +141,9 @@ public final class PhpInteropScript {
                 .add("SCRIPT_FILENAME", docroot.resolve(SCRIPT_NAME.substring(1)).toString())
                 .add("PATH_INFO", "")
                 .add("HTTP_X_INTEROP", X_INTEROP)
-                .add("HTTP_X_LONG", X_LONG)
-                .build();
+                .add("HTTP_X_LONG", X_LONG);
+        request.extraHeaders().forEach(params::add);
+        return params.build();
     }
 
     /**
@@ -145,8 +171,20 @@ public final class PhpInteropScript {
                 + "get.greeting=" + Objects.requireNonNullElse(request.queryValue("greeting"), "(unset)") + "\n"
                 + "body-length=" + request.body().length + "\n"
                 + "body-sha256=" + TestBodies.sha256Hex(request.body()) + "\n"
+                + extraHeaderLines(request)
                 + (request.queryValue("repeat") == null
                         ? ""
                         : "fcgate".repeat(Integer.parseInt(request.queryValue("repeat"))) + "\n");
+    }
+
+    private static String extraHeaderLines(Request request) {
+        StringBuilder sb = new StringBuilder();
+        // Sorted by name, as the script prints them: $_SERVER's order is not the order params were sent in.
+        new TreeMap<>(request.extraHeaders()).forEach((name, value) -> {
+            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+            sb.append(name).append("-length=").append(bytes.length)
+                    .append(" sha256=").append(TestBodies.sha256Hex(bytes)).append('\n');
+        });
+        return sb.toString();
     }
 }
