@@ -49,11 +49,26 @@ public final class ParamsDecoder {
         if (state == State.DONE) {
             throw new IllegalStateException("state: " + state);
         }
-        int n = chunk.remaining();
-        if (consumed + n > limits.maxParamsBytes()) {
+        // Decode the bytes the limit admits before refusing the rest, so the error found first (a pair or count
+        // limit inside the allowance) is the same however the stream was split into chunks.
+        long allowed = limits.maxParamsBytes() - consumed;
+        int oldLimit = chunk.limit();
+        boolean over = chunk.remaining() > allowed;
+        if (over) {
+            chunk.limit(chunk.position() + (int) allowed);
+        }
+        try {
+            consumed += chunk.remaining();
+            decode(chunk, offset);
+        } finally {
+            chunk.limit(oldLimit);
+        }
+        if (over) {
             throw fail(Reason.PARAMS_TOO_LARGE, "params exceed " + limits.maxParamsBytes() + " bytes", offset);
         }
-        consumed += n;
+    }
+
+    private void decode(ByteBuffer chunk, long offset) throws FcgiProtocolException {
         while (chunk.hasRemaining()) {
             switch (state) {
                 case NAME_LENGTH, VALUE_LENGTH -> readLength(chunk, offset);
