@@ -37,7 +37,8 @@ public final class ResponseHeadParser {
     public ResponseHeadParser(FcgiLimits limits, int requestId) {
         this.limits = limits;
         this.requestId = requestId;
-        this.line = new byte[Math.min(limits.maxResponseHeadBytes(), 8192)];
+        // Most heads are a few hundred bytes; a longer line grows the buffer up to the head limit.
+        this.line = new byte[Math.min(limits.maxResponseHeadBytes(), 256)];
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.fcgate.fcgi.params;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.fcgate.fcgi.protocol.FcgiLimits;
 import org.fcgate.fcgi.protocol.FcgiProtocolException;
 import org.fcgate.fcgi.protocol.FcgiProtocolException.Reason;
@@ -18,6 +19,9 @@ import org.fcgate.fcgi.protocol.FcgiProtocolException.Reason;
 public final class ParamsDecoder {
 
     private enum State { NAME_LENGTH, VALUE_LENGTH, NAME, VALUE, DONE }
+
+    /** First allocation for a name or value; it doubles up to the declared length as bytes arrive. */
+    private static final int INITIAL_ARRAY = 256;
 
     private final FcgiLimits limits;
     private final int requestId;
@@ -73,13 +77,13 @@ public final class ParamsDecoder {
             switch (state) {
                 case NAME_LENGTH, VALUE_LENGTH -> readLength(chunk, offset);
                 case NAME -> {
-                    filled = copy(chunk, name, filled);
+                    name = copy(chunk, name, nameLength);
                     if (filled == nameLength) {
                         startValue();
                     }
                 }
                 case VALUE -> {
-                    filled = copy(chunk, value, filled);
+                    value = copy(chunk, value, valueLength);
                     if (filled == valueLength) {
                         endPair();
                     }
@@ -143,8 +147,7 @@ public final class ParamsDecoder {
         if (out.size() >= limits.maxParamCount()) {
             throw fail(Reason.TOO_MANY_PARAMS, "more than " + limits.maxParamCount() + " params", offset);
         }
-        name = new byte[nameLength];
-        value = new byte[valueLength];
+        name = new byte[Math.min(nameLength, INITIAL_ARRAY)];
         filled = 0;
         state = State.NAME;
         if (nameLength == 0) {
@@ -153,6 +156,7 @@ public final class ParamsDecoder {
     }
 
     private void startValue() {
+        value = new byte[Math.min(valueLength, INITIAL_ARRAY)];
         filled = 0;
         state = State.VALUE;
         if (valueLength == 0) {
@@ -167,11 +171,20 @@ public final class ParamsDecoder {
         state = State.NAME_LENGTH;
     }
 
-    private int copy(ByteBuffer src, byte[] dst, int filled) {
+    /**
+     * Copies bytes towards a name or value of {@code length} bytes, growing {@code dst} as they arrive: memory follows
+     * the bytes received, not the lengths declared (a peer that declares large pairs on many request ids and sends
+     * nothing holds no memory).
+     */
+    private byte[] copy(ByteBuffer src, byte[] dst, int length) {
+        if (filled == dst.length) {
+            dst = Arrays.copyOf(dst, (int) Math.min(length, 2L * dst.length));
+        }
         int n = Math.min(src.remaining(), dst.length - filled);
         src.get(dst, filled, n);
         position += n;
-        return filled + n;
+        filled += n;
+        return dst;
     }
 
     private FcgiProtocolException fail(Reason reason, String detail, long offset) {
