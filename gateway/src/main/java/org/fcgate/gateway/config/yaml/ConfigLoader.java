@@ -70,7 +70,7 @@ public final class ConfigLoader {
             JsonLocation at = e.getLocation();
             String where = at == null ? "file" : "line " + at.getLineNr() + ", column " + at.getColumnNr();
             throw new InvalidConfigException(List.of(new ConfigProblem(where, Optional.empty(),
-                    "is not valid YAML: " + e.getOriginalMessage().replace("field", "key"))));
+                    "is not valid YAML: " + oneLine(e.getOriginalMessage()))));
         }
         Problems problems = new Problems();
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
@@ -83,6 +83,13 @@ public final class ConfigLoader {
             throw new InvalidConfigException(problems.all());
         }
         return new LoadedConfig(config.get());
+    }
+
+    /** SnakeYAML's messages quote the input over several lines; an error line keeps only the sentences. */
+    private static String oneLine(String message) {
+        return String.join(": ", message.replace("field", "key").lines()
+                .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+                .toList());
     }
 
     private Optional<GatewayConfig> read(Section top, Path baseDir, Problems problems) {
