@@ -2,7 +2,7 @@ package org.fcgate.gateway.config;
 
 import java.nio.file.Path;
 
-/** Where an external FastCGI server listens: {@code unix:/run/php/fpm.sock} or {@code host:port}, as nginx writes it. */
+/** Where an external FastCGI server listens: {@code unix:/run/php/fpm.sock} or {@code host:port}, as nginx has it. */
 public sealed interface FastCgiAddress {
 
     /** A Unix domain socket; the path must be absolute. */

@@ -37,7 +37,8 @@ final class FastCgiServerSection {
                 try {
                     addresses.add(FastCgiAddress.parse(texts.get(i)));
                 } catch (IllegalArgumentException e) {
-                    String at = s.raw("addresses").isArray() ? s.path("addresses") + "[" + i + "]" : s.path("addresses");
+                    String at = s.raw("addresses").isArray() ? s.path("addresses") + "[" + i + "]"
+                            : s.path("addresses");
                     problems.add(at, Problems.quote(texts.get(i)), e.getMessage());
                     badAddress = true;
                 }

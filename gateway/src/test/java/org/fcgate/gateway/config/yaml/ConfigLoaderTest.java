@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.fcgate.gateway.config.Cidr;
 import org.fcgate.gateway.config.FastCgiAddress;
 import org.fcgate.gateway.config.FastCgiOptions;
@@ -180,9 +181,10 @@ class ConfigLoaderTest {
                     send_timeout: 90s
                 """));
         assertThat(c.externalServers()).containsExactly(new UpstreamConfig.External("fpm",
-                List.of(new FastCgiAddress.Unix(Path.of("/run/php/fpm.sock")), new FastCgiAddress.Tcp("10.0.0.5", 9000),
-                        new FastCgiAddress.Tcp("::1", 9001)),
-                false, 4, Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(2), Duration.ofSeconds(90)));
+                List.of(new FastCgiAddress.Unix(Path.of("/run/php/fpm.sock")),
+                        new FastCgiAddress.Tcp("10.0.0.5", 9000), new FastCgiAddress.Tcp("::1", 9001)),
+                false, 4, Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(2),
+                Duration.ofSeconds(90)));
         assertThat(c.pools()).isEmpty();
     }
 
@@ -217,7 +219,7 @@ class ConfigLoaderTest {
         assertThat(((PathMatcher.Regex) proxy.matcher()).pattern().pattern()).isEqualTo("^/api/");
         assertThat(proxy.target()).hasToString("http://127.0.0.1:8081/");
         Route.FastCgi f = (Route.FastCgi) c.routes().get(1);
-        assertThat(f.matcher()).isEqualTo(new PathMatcher.Extension(java.util.Set.of(".php", ".phtml")));
+        assertThat(f.matcher()).isEqualTo(new PathMatcher.Extension(Set.of(".php", ".phtml")));
         assertThat(f.upstream()).isEqualTo("fpm");
         assertThat(f.root().realRoot()).isEqualTo(dir.resolve("app").toRealPath());
         assertThat(f.scriptExtensions()).containsExactlyInAnyOrder(".php", ".phtml");

@@ -1,10 +1,12 @@
 package org.fcgate.gateway.config.yaml;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -79,7 +81,7 @@ class DeployExamplesTest {
         assertThat(g.timeouts()).isEqualTo(Timeouts.defaults());
         assertThat(g.staticOptions()).isEqualTo(StaticOptions.defaults());
         assertThat(opened).extracting(Opened::allowSymlinksOutside, Opened::denyDotfiles)
-                .containsOnly(org.assertj.core.groups.Tuple.tuple(GatewayDefaults.ALLOW_SYMLINKS_OUTSIDE_ROOT,
+                .containsOnly(tuple(GatewayDefaults.ALLOW_SYMLINKS_OUTSIDE_ROOT,
                         GatewayDefaults.DENY_DOTFILES));
 
         PoolConfig php = c.pools().get(0);
@@ -113,7 +115,7 @@ class DeployExamplesTest {
     @Test
     void configurationDocListsEveryKey() throws Exception {
         String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
-        Set<String> all = new java.util.LinkedHashSet<>();
+        Set<String> all = new LinkedHashSet<>();
         for (List<String> section : List.of(TopLevel.KEYS, PoolSection.KEYS, FastCgiServerSection.KEYS,
                 RouteSection.KEYS, RouteSection.MATCH_KEYS, RouteSection.STATIC_KEYS, RouteSection.FASTCGI_KEYS,
                 RouteSection.PROXY_KEYS)) {
