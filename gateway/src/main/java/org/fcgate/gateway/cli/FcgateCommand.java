@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code fcgate}: the gateway's command line. */
 @Command(name = "fcgate", mixinStandardHelpOptions = true, version = "fcgate 0.1.0-SNAPSHOT",
         description = "FastCGI gateway and worker-pool process manager.",
-        subcommands = {ServeCommand.class})
+        subcommands = {ServeCommand.class, RunCommand.class, CheckCommand.class})
 public final class FcgateCommand implements Runnable {
 
     @CommandLine.Spec
@@ -14,7 +14,7 @@ public final class FcgateCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: fcgate serve --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: fcgate --help)");
     }
 
     public static void main(String[] args) {

@@ -2,15 +2,31 @@ package org.fcgate.gateway.config;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.fcgate.gateway.route.Route;
 
 /**
  * Everything the gateway needs to run. Routes are tried in order; the first whose matcher accepts the path wins.
+ *
+ * @param serverNames the server's names ({@code server_name}); the first is SERVER_NAME for scripts, empty: the
+ *                    request's effective host. Requests are not selected by name: one config is one server.
+ * @param upstreams   the FastCGI upstreams routes name, each name once (pools and external servers)
  */
 public record GatewayConfig(ListenAddress listen, HttpLimits limits, Timeouts timeouts, StaticOptions staticOptions,
-                            List<Route> routes) {
+                            List<Route> routes, List<String> serverNames, List<UpstreamConfig> upstreams) {
+
+    /** A config without server names or upstream configurations (the {@code serve} command's). */
+    public GatewayConfig(ListenAddress listen, HttpLimits limits, Timeouts timeouts, StaticOptions staticOptions,
+                         List<Route> routes) {
+        this(listen, limits, timeouts, staticOptions, routes, List.of(), List.of());
+    }
 
     public GatewayConfig {
+        serverNames = List.copyOf(serverNames);
+        upstreams = List.copyOf(upstreams);
+        if (upstreams.stream().map(UpstreamConfig::name).distinct().count() != upstreams.size()) {
+            throw new IllegalArgumentException("upstream names must be unique");
+        }
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(timeouts, "timeouts");
@@ -22,18 +38,23 @@ public record GatewayConfig(ListenAddress listen, HttpLimits limits, Timeouts ti
     }
 
     public GatewayConfig withListen(ListenAddress a) {
-        return new GatewayConfig(a, limits, timeouts, staticOptions, routes);
+        return new GatewayConfig(a, limits, timeouts, staticOptions, routes, serverNames, upstreams);
     }
 
     public GatewayConfig withLimits(HttpLimits l) {
-        return new GatewayConfig(listen, l, timeouts, staticOptions, routes);
+        return new GatewayConfig(listen, l, timeouts, staticOptions, routes, serverNames, upstreams);
     }
 
     public GatewayConfig withTimeouts(Timeouts t) {
-        return new GatewayConfig(listen, limits, t, staticOptions, routes);
+        return new GatewayConfig(listen, limits, t, staticOptions, routes, serverNames, upstreams);
     }
 
     public GatewayConfig withStaticOptions(StaticOptions s) {
-        return new GatewayConfig(listen, limits, timeouts, s, routes);
+        return new GatewayConfig(listen, limits, timeouts, s, routes, serverNames, upstreams);
+    }
+
+    /** The upstream configuration named {@code name}, if any. */
+    public Optional<UpstreamConfig> upstream(String name) {
+        return upstreams.stream().filter(u -> u.name().equals(name)).findFirst();
     }
 }

@@ -46,6 +46,26 @@ public final class GatewayDefaults {
     /** Files smaller than this are not worth compressing. */
     public static final long GZIP_MIN_FILE_BYTES = 256;
 
+    /** FastCGI route: read the whole request body before contacting the upstream (nginx fastcgi_request_buffering). */
+    public static final boolean FASTCGI_REQUEST_BUFFERING = true;
+    /** FastCGI route: read the upstream's response ahead of the client (nginx fastcgi_buffering). */
+    public static final boolean FASTCGI_RESPONSE_BUFFERING = true;
+    /** FastCGI route: scripts tried for a path ending in '/' (nginx fastcgi_index). */
+    public static final List<String> FASTCGI_INDEX_FILES = List.of("index.php");
+
+    /** External FastCGI server: FCGI_KEEP_CONN and connection reuse (nginx fastcgi_keep_conn). */
+    public static final boolean FASTCGI_KEEP_CONN = true;
+    /** External FastCGI server: connections per server address, busy and idle (nginx max_conns). */
+    public static final int FASTCGI_MAX_CONNS_PER_SERVER = 32;
+    /** External FastCGI server: a kept connection idle this long is closed (nginx upstream keepalive_timeout). */
+    public static final Duration FASTCGI_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    /** External FastCGI server: connect (nginx fastcgi_connect_timeout). */
+    public static final Duration FASTCGI_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** External FastCGI server: silence while a response is due (nginx fastcgi_read_timeout). */
+    public static final Duration FASTCGI_READ_TIMEOUT = Duration.ofSeconds(60);
+    /** External FastCGI server: server not taking request bytes (nginx fastcgi_send_timeout). */
+    public static final Duration FASTCGI_SEND_TIMEOUT = Duration.ofSeconds(60);
+
     private GatewayDefaults() {
     }
 }

@@ -2,8 +2,10 @@ package org.fcgate.gateway.route;
 
 import java.net.URI;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.fcgate.gateway.config.FastCgiOptions;
 import org.fcgate.gateway.path.DocumentRoot;
 
 /** One entry of the ordered route table: what it matches and where matching requests go. */
@@ -30,12 +32,19 @@ public sealed interface Route {
 
     /**
      * Scripts run by a FastCGI upstream, named for the {@link org.fcgate.gateway.upstream.Upstreams} registry. The
-     * script must exist under {@code root} with an allowed extension before anything is dispatched.
+     * script must exist under {@code root} with an allowed extension before anything is dispatched. {@code options}
+     * are for the forwarder (params, buffering, index, front controller, trusted proxies).
      */
-    record FastCgi(PathMatcher matcher, DocumentRoot root, Set<String> scriptExtensions, String upstream)
-            implements Route {
+    record FastCgi(PathMatcher matcher, DocumentRoot root, Set<String> scriptExtensions, String upstream,
+                   FastCgiOptions options) implements Route {
         public FastCgi {
             scriptExtensions = Set.copyOf(scriptExtensions);
+            Objects.requireNonNull(options, "options");
+        }
+
+        /** A route with {@link FastCgiOptions#defaults()}. */
+        public FastCgi(PathMatcher matcher, DocumentRoot root, Set<String> scriptExtensions, String upstream) {
+            this(matcher, root, scriptExtensions, upstream, FastCgiOptions.defaults());
         }
     }
 

@@ -140,7 +140,7 @@ public record PoolConfig(
         public Builder logLinesPerSecond(int v) { logLinesPerSecond = v; return this; }
 
         public PoolConfig build() {
-            List<String> errors = new ArrayList<>();
+            List<ConfigException.Problem> errors = new ArrayList<>();
             Check c = new Check(name, errors);
             c.that(name.matches("[A-Za-z0-9_.-]{1,32}"), "name", name, "must be 1-32 of [A-Za-z0-9_.-]");
             c.that(!command.isEmpty(), "command", command, "must not be empty");
@@ -198,7 +198,7 @@ public record PoolConfig(
                 c.that(key.matches("[A-Za-z_][A-Za-z0-9_]*"), "env", key, "is not a valid variable name");
             }
             if (!errors.isEmpty()) {
-                throw new ConfigException(errors);
+                throw ConfigException.of(errors);
             }
             return new PoolConfig(name, command, convention, pm, maxChildren, startServers, minSpareServers,
                     maxSpareServers, idleTimeout, maxRequests, maxRequestsJitter, maxLifetime, rssLimitKb,
@@ -209,10 +209,10 @@ public record PoolConfig(
         }
     }
 
-    private record Check(String pool, List<String> errors) {
+    private record Check(String pool, List<ConfigException.Problem> errors) {
         void that(boolean ok, String key, Object value, String reason) {
             if (!ok) {
-                errors.add("[pool " + pool + "] " + key + " (" + value + ") " + reason);
+                errors.add(new ConfigException.Problem(pool, key, String.valueOf(value), reason));
             }
         }
     }

@@ -34,6 +34,15 @@ class PoolConfigTest {
     }
 
     @Test
+    void problemsCarryTheirPartsForAConfigFileLoader() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> PoolConfig.builder("php", List.of("x"))
+                .maxChildren(10).maxSpareServers(12).build());
+        assertThat(e.problems()).containsExactly(new ConfigException.Problem("php", "max_spare_servers", "12",
+                "cannot exceed max_children (10)"));
+        assertThat(e.problems().get(0)).hasToString(e.errors().get(0));
+    }
+
+    @Test
     void boundariesOfMaxSpareServers() {
         PoolConfig.builder("p", List.of("x")).maxChildren(3).maxSpareServers(3).startServers(2).build();
         assertThatThrownBy(() -> PoolConfig.builder("p", List.of("x")).maxChildren(3).maxSpareServers(4)

@@ -1,0 +1,136 @@
+package org.fcgate.gateway.config.yaml;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.fcgate.gateway.config.GatewayConfig;
+import org.fcgate.gateway.config.UpstreamConfig;
+import org.fcgate.gateway.path.DocumentRoot;
+import org.fcgate.gateway.route.Route;
+import org.fcgate.pool.config.PoolConfig;
+
+/**
+ * Reads an fcgate YAML file (docs/configuration.md) into a {@link LoadedConfig}, or reports every error in it.
+ *
+ * <p>Steps: parse the YAML (a syntax error or a duplicate key stops here, with its line and column); read the top
+ * level, the pools, the fastcgi_servers and the routes, each key checked against its section's list (unknown keys
+ * are errors) and its type, unit and bounds; check across sections (upstream names, roots that open). Every problem
+ * is collected with its key path, so one run of {@code fcgate check} shows them all. The tree is walked by hand
+ * rather than bound with databind: databind stops at the first unknown key or bad value.
+ */
+public final class ConfigLoader {
+
+    private final RootOpener opener;
+
+    private ConfigLoader(RootOpener opener) {
+        this.opener = opener;
+    }
+
+    /** A loader that opens document roots for real (they must exist). */
+    public static ConfigLoader create() {
+        return new ConfigLoader(DocumentRoot::open);
+    }
+
+    /** A loader with another way of opening document roots (tests of example files). */
+    public static ConfigLoader withRootOpener(RootOpener opener) {
+        return new ConfigLoader(opener);
+    }
+
+    /** Loads {@code file}; relative roots are resolved against the file's directory. */
+    public LoadedConfig load(Path file) throws InvalidConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new InvalidConfigException(List.of(new ConfigProblem(file.toString(), Optional.empty(),
+                    "cannot be read: " + e)));
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        return parse(text, dir);
+    }
+
+    /** Loads YAML text; relative roots are resolved against {@code baseDir}. */
+    public LoadedConfig parse(String yaml, Path baseDir) throws InvalidConfigException {
+        JsonNode tree;
+        try {
+            YAMLMapper mapper = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+            tree = mapper.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "file" : "line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new InvalidConfigException(List.of(new ConfigProblem(where, Optional.empty(),
+                    "is not valid YAML: " + oneLine(e.getOriginalMessage()))));
+        }
+        Problems problems = new Problems();
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            problems.missing("routes", "is required: the file is empty");
+            throw new InvalidConfigException(problems.all());
+        }
+        Optional<GatewayConfig> config = Section.of(tree, "", TopLevel.KEYS, problems)
+                .flatMap(top -> read(top, baseDir, problems));
+        if (problems.size() > 0 || config.isEmpty()) {
+            throw new InvalidConfigException(problems.all());
+        }
+        return new LoadedConfig(config.get());
+    }
+
+    /** SnakeYAML's messages quote the input over several lines; an error line keeps only the sentences. */
+    private static String oneLine(String message) {
+        return String.join(": ", message.replace("field", "key").lines()
+                .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+                .toList());
+    }
+
+    private Optional<GatewayConfig> read(Section top, Path baseDir, Problems problems) {
+        TopLevel settings = TopLevel.read(top);
+
+        Map<String, JsonNode> pools = top.namedMappings("pools");
+        Map<String, JsonNode> servers = top.namedMappings("fastcgi_servers");
+        List<UpstreamConfig> upstreams = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> e : pools.entrySet()) {
+            Optional<PoolConfig> pool = PoolSection.read(e.getKey(), e.getValue(), "pools." + e.getKey(), problems);
+            pool.ifPresent(p -> upstreams.add(new UpstreamConfig.ManagedPool(e.getKey(), p)));
+        }
+        for (Map.Entry<String, JsonNode> e : servers.entrySet()) {
+            String path = "fastcgi_servers." + e.getKey();
+            if (pools.containsKey(e.getKey())) {
+                problems.missing(path, "has the name of pools." + e.getKey() + "; upstream names must be unique");
+                continue;
+            }
+            FastCgiServerSection.read(e.getKey(), e.getValue(), path, problems).ifPresent(upstreams::add);
+        }
+
+        // Names as written, so a route naming a pool that has its own errors is not reported a second time.
+        Set<String> names = new LinkedHashSet<>(pools.keySet());
+        names.addAll(servers.keySet());
+        RouteSection.Context ctx = new RouteSection.Context(settings.root().map(baseDir::resolve), settings.index(),
+                settings.allowSymlinksOutsideRoot(), settings.denyDotfiles(), names, baseDir, opener);
+        List<Route> routes = new ArrayList<>();
+        if (!top.has("routes")) {
+            top.missing("routes", "is required: at least one route");
+        } else if (!top.raw("routes").isArray() || top.raw("routes").isEmpty()) {
+            top.refuse("routes", "must be a list of at least one route");
+        } else {
+            JsonNode list = top.raw("routes");
+            for (int i = 0; i < list.size(); i++) {
+                RouteSection.read(list.get(i), "routes[" + i + "]", ctx, problems).ifPresent(routes::add);
+            }
+        }
+        if (problems.size() > 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new GatewayConfig(settings.listen(), settings.limits(), settings.timeouts(),
+                settings.staticOptions(), routes, settings.serverNames(), upstreams));
+    }
+}

@@ -1,0 +1,96 @@
+package org.fcgate.gateway.config.yaml;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.fcgate.gateway.config.GatewayDefaults;
+import org.fcgate.gateway.config.HttpLimits;
+import org.fcgate.gateway.config.ListenAddress;
+import org.fcgate.gateway.config.StaticOptions;
+import org.fcgate.gateway.config.Timeouts;
+
+/**
+ * The top-level keys that are not sections: nginx's {@code server} block (listen, server_name, root, index, the
+ * client limits and timeouts, sendfile, gzip lengths). A refused value is reported and replaced by its default, so
+ * the records below can always be built.
+ */
+record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String> root, List<String> index,
+                boolean allowSymlinksOutsideRoot, boolean denyDotfiles, HttpLimits limits, Timeouts timeouts,
+                StaticOptions staticOptions) {
+
+    static final List<String> KEYS = List.of("listen", "server_name", "root", "index", "allow_symlinks_outside_root",
+            "deny_dotfiles", "client_max_body_size", "client_header_timeout", "client_body_timeout",
+            "keepalive_timeout", "max_request_line_size", "max_header_size", "max_header_count",
+            "max_chunk_line_size", "sendfile", "gzip_min_length", "gzip_max_length", "pools", "fastcgi_servers",
+            "routes");
+
+    static TopLevel read(Section s) {
+        ListenAddress listen = ListenAddress.defaults();
+        Optional<String> listenText = s.string("listen");
+        if (listenText.isPresent()) {
+            try {
+                listen = ListenAddress.parse(listenText.get());
+            } catch (IllegalArgumentException e) {
+                s.refuse("listen", "must be HOST:PORT, [IPv6]:PORT or :PORT with a port within 0..65535");
+            }
+        }
+        List<String> serverNames = s.strings("server_name").orElse(List.of());
+        for (String name : serverNames) {
+            if (name.isEmpty() || !name.matches("[A-Za-z0-9.*_-]+|\\[[0-9A-Fa-f:.]+\\]")) {
+                s.refuse("server_name", s.raw("server_name").isArray()
+                        ? "must be host names (" + Problems.quote(name) + " is not one)" : "must be a host name");
+                break;
+            }
+        }
+        Optional<String> root = s.string("root");
+        List<String> index = s.strings("index").orElse(GatewayDefaults.INDEX_FILES);
+        boolean symlinks = s.flag("allow_symlinks_outside_root", GatewayDefaults.ALLOW_SYMLINKS_OUTSIDE_ROOT);
+        boolean dotfiles = s.flag("deny_dotfiles", GatewayDefaults.DENY_DOTFILES);
+
+        long body = atLeast(s, "client_max_body_size", s.size("client_max_body_size", GatewayDefaults.MAX_BODY_BYTES),
+                1, GatewayDefaults.MAX_BODY_BYTES, " (nginx's 0 for unlimited is not supported; give a size)");
+        int line = (int) atLeast(s, "max_request_line_size",
+                s.intSize("max_request_line_size", GatewayDefaults.MAX_REQUEST_LINE_BYTES), 16,
+                GatewayDefaults.MAX_REQUEST_LINE_BYTES, "");
+        int header = (int) atLeast(s, "max_header_size",
+                s.intSize("max_header_size", GatewayDefaults.MAX_HEADER_BYTES), 64, GatewayDefaults.MAX_HEADER_BYTES,
+                "");
+        int count = (int) atLeast(s, "max_header_count",
+                s.integer("max_header_count", GatewayDefaults.MAX_HEADER_COUNT), 1, GatewayDefaults.MAX_HEADER_COUNT,
+                "");
+        int chunk = (int) atLeast(s, "max_chunk_line_size",
+                s.intSize("max_chunk_line_size", GatewayDefaults.MAX_CHUNK_LINE_BYTES), 16,
+                GatewayDefaults.MAX_CHUNK_LINE_BYTES, "");
+
+        Duration headerTimeout = positive(s, "client_header_timeout", GatewayDefaults.HEADER_TIMEOUT);
+        Duration bodyTimeout = positive(s, "client_body_timeout", GatewayDefaults.BODY_TIMEOUT);
+        Duration keepAlive = positive(s, "keepalive_timeout", GatewayDefaults.KEEPALIVE_TIMEOUT);
+
+        boolean sendfile = s.flag("sendfile", GatewayDefaults.SENDFILE);
+        long gzipMin = s.size("gzip_min_length", GatewayDefaults.GZIP_MIN_FILE_BYTES);
+        long gzipMax = s.size("gzip_max_length", GatewayDefaults.GZIP_MAX_FILE_BYTES);
+        if (gzipMax < gzipMin && !s.failed("gzip_min_length") && !s.failed("gzip_max_length")) {
+            s.refuse("gzip_max_length", "cannot be less than gzip_min_length (" + gzipMin + ")");
+            gzipMin = GatewayDefaults.GZIP_MIN_FILE_BYTES;
+            gzipMax = GatewayDefaults.GZIP_MAX_FILE_BYTES;
+        }
+        return new TopLevel(listen, serverNames, root, index, symlinks, dotfiles,
+                new HttpLimits(line, header, count, body, chunk),
+                new Timeouts(headerTimeout, bodyTimeout, keepAlive),
+                new StaticOptions(sendfile, gzipMin, gzipMax));
+    }
+
+    private static long atLeast(Section s, String key, long value, long min, long dflt, String hint) {
+        if (value < min && !s.failed(key)) {
+            s.refuse(key, "must be at least " + min + hint);
+            return dflt;
+        }
+        return value;
+    }
+
+    private static Duration positive(Section s, String key, Duration dflt) {
+        Duration d = FastCgiServerSection.positive(s, key, dflt);
+        return d.isZero() ? dflt : d;
+    }
+}
