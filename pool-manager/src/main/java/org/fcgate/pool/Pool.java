@@ -37,10 +37,11 @@ import org.slf4j.LoggerFactory;
  * {@code STARTING → IDLE ⇄ BUSY → STOPPING → (reaped, removed)}; any state may go straight to removed when the
  * process dies. STARTING becomes IDLE only once the child answered FCGI_GET_VALUES. BUSY → IDLE on release
  * unless a recycle reason applies (max requests + jitter, max lifetime, RSS limit, rolling restart, drain),
- * in which case BUSY → STOPPING — never during a request. STOPPING means SIGTERM was sent; SIGKILL follows
- * after {@code kill_grace}. The pool marks its own kills with a reason, so an exit in STOPPING is counted
- * under that reason and an exit in any other state is a crash (or {@link ExitReason#EXITED} for a clean
- * exit after serving), recorded by the {@link CrashLoopGuard}.
+ * in which case BUSY → STOPPING — never during a request (except past {@code rss_hard_limit_kb}: the tick
+ * revokes the lease as {@link Revocation#CHILD_FAILED} and sends SIGKILL at once). STOPPING means SIGTERM
+ * was sent; SIGKILL follows after {@code kill_grace}. The pool marks its own kills with a reason, so an exit
+ * in STOPPING is counted under that reason and an exit in any other state is a crash (or
+ * {@link ExitReason#EXITED} for a clean exit after serving), recorded by the {@link CrashLoopGuard}.
  *
  * <h2>Dispatch</h2>
  * Idle children sit on a stack: release pushes, acquire pops, so the least recently used sink to the
@@ -59,8 +60,9 @@ import org.slf4j.LoggerFactory;
  * concern to a package-private piece that runs under its lock (php-fpm's split):
  * {@link Dispatch} (MRU idle stack + bounded FIFO queue), {@link Spawning} (spawn pacing, crash guard, rolling
  * restart) over {@link Sizing} (what each {@code pm} mode wants), {@link RecyclePolicy} (max requests + jitter,
- * lifetime, RSS), the maintenance tick's {@link IdleReaper} and {@link TimeoutSweep}, {@link ChildControl}
- * (the pool's own SIGTERM/SIGKILL, marked with a reason) and the {@link Scoreboard} (slots and counters).
+ * lifetime, RSS), the maintenance tick's {@link IdleReaper}, {@link TimeoutSweep} and {@link RssHardLimit},
+ * {@link Reaping} (exit accounting), {@link ChildControl} (the pool's own SIGTERM/SIGKILL, marked with a
+ * reason) and the {@link Scoreboard} (slots and counters).
  */
 public final class Pool {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
@@ -96,6 +98,7 @@ public final class Pool {
     private final IdleReaper idleReaper;
     private final TimeoutSweep sweep;
     private final Reaping reaping;
+    private final RssHardLimit rssHardLimit;
     private long shutdownDeadline;
     private boolean shutdownDeadlineSet;
 
@@ -120,6 +123,7 @@ public final class Pool {
         this.idleReaper = new IdleReaper(sizing, recycle, dispatch, control);
         this.reaping = new Reaping(config, board, crashGuard);
         this.sweep = new TimeoutSweep(config, control, reaping);
+        this.rssHardLimit = new RssHardLimit(config, control);
     }
 
     public String name() {
@@ -229,17 +233,26 @@ public final class Pool {
     }
 
     /**
-     * The maintenance tick: runs every deadline that has passed at {@code nowNanos} (queue waits, the timeout
-     * sweep, idle and lifetime reaping, sizing, the shutdown deadline) and returns the nanoseconds until the
-     * next one (at most one second, so sizing is re-checked regularly).
+     * The maintenance tick: runs every deadline that has passed at {@code nowNanos} (queue waits, the hard RSS
+     * limit, the timeout sweep, idle and lifetime reaping, sizing, the shutdown deadline) and returns the
+     * nanoseconds until the next one (at most one second, so sizing is re-checked regularly).
      */
     public long tick(long nowNanos) {
         List<Runnable> after = new ArrayList<>();
+        List<RssHardLimit.Probe> probes;
+        lock.lock();
+        try {
+            probes = rssHardLimit.toSample(board.view());
+        } finally {
+            lock.unlock();
+        }
+        List<RssHardLimit.Sample> rss = RssHardLimit.sample(probes, launcher); // reads /proc: outside the lock
         long next;
         lock.lock();
         try {
             next = nowNanos + MAX_TICK_NANOS;
             next = Math.min(next, dispatch.expireWaiters(nowNanos, after));
+            next = Math.min(next, rssHardLimit.enforce(rss, nowNanos, after));
             next = Math.min(next, sweep.run(board.view(), nowNanos, after));
             if (state == State.RUNNING) {
                 next = Math.min(next, idleReaper.reap(nowNanos, after));

@@ -114,6 +114,24 @@ class LegacyAppIT extends ManagerFixture {
     }
 
     @Test
+    void R55_childPassingTheHardRssLimitMidRequestIsKilledAndTheLeaseRevokedAsChildFailed() throws Exception {
+        Pool pool = manager.addPool(legacyPool("la-hard").rssLimitKb(150 * 1024).rssHardLimitKb(250 * 1024)
+                .build());
+        Lease l = lease(pool, "/balloon");
+        // 300 MiB at once, then a long sleep: only the hard limit can end this request
+        assertThatThrownBy(() -> Procs.body(l, "leak=300&sleep=600000")).isInstanceOf(IOException.class);
+        assertThat(l.revoked()).isCompletedWithValue(Revocation.CHILD_FAILED);
+        l.release();
+        await().until(() -> !Procs.alive(l.pid()));
+        await().until(() -> pool.snapshot().counters().exits(ExitReason.RSS) == 1);
+        assertThat(pool.snapshot().counters().exits(ExitReason.CRASH)).isZero();
+        Lease next = lease(pool, "/next");
+        assertThat(next.pid()).isNotEqualTo(l.pid());
+        assertThat(Procs.body(next, "")).contains("pid=" + next.pid());
+        next.release();
+    }
+
+    @Test
     void cleanExitZeroAfterTheResponseIsCountedAsExited() throws Exception {
         Pool pool = manager.addPool(legacyPool("la-exit").build());
         Lease l = lease(pool, "/bye");
