@@ -2,31 +2,20 @@ package org.fcgate.pool;
 
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.EnumMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
-import org.fcgate.pool.config.PmMode;
 import org.fcgate.pool.config.PoolConfig;
 import org.fcgate.pool.spawn.ChildLauncher;
 import org.fcgate.pool.spawn.LaunchListener;
-import org.fcgate.pool.status.ChildSnapshot;
 import org.fcgate.pool.status.ChildState;
 import org.fcgate.pool.status.ExitReason;
-import org.fcgate.pool.status.PoolCounters;
 import org.fcgate.pool.status.PoolSnapshot;
 import org.fcgate.pool.supervise.CrashLoopGuard;
 import org.fcgate.pool.supervise.ExitStatus;
-import org.fcgate.pool.supervise.Signal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,10 +37,11 @@ import org.slf4j.LoggerFactory;
  * {@code STARTING → IDLE ⇄ BUSY → STOPPING → (reaped, removed)}; any state may go straight to removed when the
  * process dies. STARTING becomes IDLE only once the child answered FCGI_GET_VALUES. BUSY → IDLE on release
  * unless a recycle reason applies (max requests + jitter, max lifetime, RSS limit, rolling restart, drain),
- * in which case BUSY → STOPPING — never during a request. STOPPING means SIGTERM was sent; SIGKILL follows
- * after {@code kill_grace}. The pool marks its own kills with a reason, so an exit in STOPPING is counted
- * under that reason and an exit in any other state is a crash (or {@link ExitReason#EXITED} for a clean
- * exit after serving), recorded by the {@link CrashLoopGuard}.
+ * in which case BUSY → STOPPING — never during a request (except past {@code rss_hard_limit_kb}: the tick
+ * revokes the lease as {@link Revocation#CHILD_FAILED} and sends SIGKILL at once). STOPPING means SIGTERM
+ * was sent; SIGKILL follows after {@code kill_grace}. The pool marks its own kills with a reason, so an exit
+ * in STOPPING is counted under that reason and an exit in any other state is a crash (or
+ * {@link ExitReason#EXITED} for a clean exit after serving), recorded by the {@link CrashLoopGuard}.
  *
  * <h2>Dispatch</h2>
  * Idle children sit on a stack: release pushes, acquire pops, so the least recently used sink to the
@@ -64,54 +54,53 @@ import org.slf4j.LoggerFactory;
  * grace, spawn timeout, idle timeout, lifetime, spawn pacing, crash backoff) are handled by
  * {@link #tick(long)}, which returns the delay until it next needs to run; the {@link PoolManager} drives it,
  * unit tests call it with a manual clock.
+ *
+ * <h2>Parts</h2>
+ * The pool is the coordinator: it owns the lock, the state above and the event handlers, and delegates each
+ * concern to a package-private piece that runs under its lock (php-fpm's split):
+ * {@link Dispatch} (MRU idle stack + bounded FIFO queue), {@link Spawning} (spawn pacing, crash guard, rolling
+ * restart) over {@link Sizing} (what each {@code pm} mode wants), {@link RecyclePolicy} (max requests + jitter,
+ * lifetime, RSS), the maintenance tick's {@link IdleReaper}, {@link TimeoutSweep} and {@link RssHardLimit},
+ * {@link Reaping} (exit accounting), {@link ChildControl} (the pool's own SIGTERM/SIGKILL, marked with a
+ * reason) and the {@link Scoreboard} (slots and counters).
  */
 public final class Pool {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
     private static final long MAX_TICK_NANOS = Duration.ofSeconds(1).toNanos();
-    private static final long WARN_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
 
     /** The pool's lifecycle; see the class comment. */
     public enum State { NEW, RUNNING, DRAINING, STOPPED }
 
     enum ReleaseKind { COMPLETED, BROKEN, UNUSED }
 
+    /** One locked step: decides under the lock, defers signals and future completions to {@code after}. */
+    @FunctionalInterface
+    private interface Step {
+        void run(long now, List<Runnable> after);
+    }
+
     private final PoolConfig config;
     private final ChildLauncher launcher;
     private final LongSupplier clock;
-    private final RandomGenerator random;
-    private final long wallBaseMillis;
-    private final long nanoBase;
     private final Events events = new Events();
     private final ReentrantLock lock = new ReentrantLock();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final RecyclePolicy recycle;
     private volatile Runnable wakeup = () -> { };
 
     // Everything below is guarded by lock.
     private State state = State.NEW;
-    private final Map<Long, ChildSlot> children = new LinkedHashMap<>();
-    private final Deque<ChildSlot> idle = new ArrayDeque<>();
-    private final Deque<Waiter> waiters = new ArrayDeque<>();
+    private final Scoreboard board;
+    private final Dispatch dispatch;
     private final CrashLoopGuard crashGuard;
-    private final Map<ExitReason, Long> exits = new EnumMap<>(ExitReason.class);
-    private long nextChildId = 1;
-    private long nextSpawnAt;
+    private final ChildControl control;
+    private final Spawning spawning;
+    private final IdleReaper idleReaper;
+    private final TimeoutSweep sweep;
+    private final Reaping reaping;
+    private final RssHardLimit rssHardLimit;
     private long shutdownDeadline;
     private boolean shutdownDeadlineSet;
-    private int generation;
-    private CompletableFuture<Void> restart;
-    private long lastMaxChildrenWarning;
-    private boolean warnedMaxChildren;
-    private long leases;
-    private long rejectedQueueFull;
-    private long rejectedQueueTimeout;
-    private long rejectedUnavailable;
-    private int maxQueueLength;
-    private long queueWaitNanos;
-    private long maxChildrenReached;
-    private long spawns;
-
-    private record Waiter(String uri, long enqueuedNanos, CompletableFuture<AcquireResult> future) {
-    }
 
     /**
      * @param clock  monotonic nanoseconds ({@code System::nanoTime} in production, a manual clock in tests)
@@ -121,12 +110,20 @@ public final class Pool {
         this.config = config;
         this.launcher = launcher;
         this.clock = clock;
-        this.random = random;
-        this.nanoBase = clock.getAsLong();
-        this.wallBaseMillis = System.currentTimeMillis();
-        this.nextSpawnAt = nanoBase;
+        long now = clock.getAsLong();
+        this.board = new Scoreboard(now, System.currentTimeMillis());
+        this.dispatch = new Dispatch(this, config);
+        this.recycle = new RecyclePolicy(config, random);
         this.crashGuard = new CrashLoopGuard(config.crashThreshold(), config.crashWindow(),
                 config.crashBackoffInitial(), config.crashBackoffMax());
+        this.control = new ChildControl(config, launcher, dispatch);
+        Sizing sizing = new Sizing(config);
+        this.spawning = new Spawning(config, launcher, events, board, dispatch, sizing, recycle, crashGuard, control,
+                now);
+        this.idleReaper = new IdleReaper(sizing, recycle, dispatch, control);
+        this.reaping = new Reaping(config, board, crashGuard);
+        this.sweep = new TimeoutSweep(config, control, reaping);
+        this.rssHardLimit = new RssHardLimit(config, control);
     }
 
     public String name() {
@@ -144,27 +141,14 @@ public final class Pool {
 
     /** NEW → RUNNING: spawns the initial children (static: max_children, dynamic: start_servers). */
     public void start() {
-        List<Runnable> after = new ArrayList<>();
-        lock.lock();
-        try {
+        locked((now, after) -> {
             if (state != State.NEW) {
                 throw new IllegalStateException("state: " + state);
             }
             state = State.RUNNING;
-            int initial = switch (config.pm()) {
-                case STATIC -> config.maxChildren();
-                case DYNAMIC -> config.startServers();
-                case ONDEMAND -> 0;
-            };
-            long now = clock.getAsLong();
-            for (int i = 0; i < initial; i++) {
-                spawn(now, after);
-            }
+            int initial = spawning.spawnInitial(now, after);
             log.info("[pool {}] started, pm {}, {} children", name(), config.pm(), initial);
-        } finally {
-            lock.unlock();
-        }
-        runAll(after);
+        });
     }
 
     /**
@@ -182,28 +166,23 @@ public final class Pool {
             long now = clock.getAsLong();
             RejectReason refusal = refusal();
             if (refusal != null) {
-                rejectedUnavailable++;
-                future.complete(rejection(refusal));
+                board.countUnavailable(1);
+                future.complete(dispatch.rejection(refusal));
                 return future;
             }
-            ChildSlot slot = idle.pollFirst();
-            if (slot != null) {
-                future.complete(new AcquireResult.Granted(grant(slot, uri, now)));
+            Lease lease = dispatch.leaseIdle(uri, now);
+            if (lease != null) {
+                future.complete(new AcquireResult.Granted(lease));
                 return future;
             }
-            pruneCancelledWaiters();
-            if (waiters.size() >= config.queueMax()) {
-                rejectedQueueFull++;
-                warnOverloaded();
-                future.complete(rejection(RejectReason.QUEUE_FULL));
+            if (dispatch.refuseQueueFull()) {
+                future.complete(dispatch.rejection(RejectReason.QUEUE_FULL));
                 return future;
             }
-            if (liveCount() >= config.maxChildren()) {
-                maxChildrenReached++;
-                warnMaxChildren(now);
+            if (board.live() >= config.maxChildren()) {
+                board.maxChildrenReached(now, config);
             }
-            waiters.addLast(new Waiter(uri, now, future));
-            maxQueueLength = Math.max(maxQueueLength, waiters.size());
+            dispatch.enqueue(uri, now, future);
             plan(now, after);
         } finally {
             lock.unlock();
@@ -220,10 +199,8 @@ public final class Pool {
 
     void release(Lease lease, ReleaseKind kind) {
         ChildSlot slot = lease.slot;
-        long rss = kind == ReleaseKind.COMPLETED ? launcher.rssKb(slot.id) : 0;
-        List<Runnable> after = new ArrayList<>();
-        lock.lock();
-        try {
+        long rss = kind == ReleaseKind.COMPLETED ? launcher.rssKb(slot.id) : 0; // reads /proc: outside the lock
+        lockedAndWake((now, after) -> {
             if (lease.wasRevoked) {
                 return;
             }
@@ -231,7 +208,6 @@ public final class Pool {
                 throw new IllegalStateException("lease already released: " + lease);
             }
             lease.finished = true;
-            long now = clock.getAsLong();
             slot.lease = null;
             if (kind != ReleaseKind.UNUSED) {
                 slot.requests++;
@@ -240,38 +216,46 @@ public final class Pool {
             if (rss > 0) {
                 slot.rssKb = rss;
             }
-            ExitReason recycle = kind == ReleaseKind.BROKEN ? ExitReason.BROKEN : recycleReason(slot, now);
-            if (recycle != null) {
-                if (recycle == ExitReason.RSS) {
+            ExitReason why = kind == ReleaseKind.BROKEN ? ExitReason.BROKEN
+                    : state != State.RUNNING ? ExitReason.SHUTDOWN
+                    : recycle.afterRequest(slot, now, spawning.generation());
+            if (why == null) {
+                makeIdle(slot, now, after);
+            } else {
+                if (why == ExitReason.RSS) {
                     log.warn("[pool {}] child {} RSS {} KiB passed rss_limit_kb {}, recycling", name(), slot.pid,
                             slot.rssKb, config.rssLimitKb());
                 }
-                stop(slot, recycle, now, after);
-            } else {
-                makeIdle(slot, now, after);
+                control.stop(slot, why, now, after);
             }
             plan(now, after);
-        } finally {
-            lock.unlock();
-        }
-        runAll(after);
-        wakeup.run();
+        });
     }
 
     /**
-     * Runs every deadline that has passed at {@code nowNanos} and returns the nanoseconds until the next one
-     * (at most one second, so sizing is re-checked regularly).
+     * The maintenance tick: runs every deadline that has passed at {@code nowNanos} (queue waits, the hard RSS
+     * limit, the timeout sweep, idle and lifetime reaping, sizing, the shutdown deadline) and returns the
+     * nanoseconds until the next one (at most one second, so sizing is re-checked regularly).
      */
     public long tick(long nowNanos) {
         List<Runnable> after = new ArrayList<>();
+        List<RssHardLimit.Probe> probes;
+        lock.lock();
+        try {
+            probes = rssHardLimit.toSample(board.view());
+        } finally {
+            lock.unlock();
+        }
+        List<RssHardLimit.Sample> rss = RssHardLimit.sample(probes, launcher); // reads /proc: outside the lock
         long next;
         lock.lock();
         try {
             next = nowNanos + MAX_TICK_NANOS;
-            next = Math.min(next, expireWaiters(nowNanos, after));
-            next = Math.min(next, sweepChildren(nowNanos, after));
+            next = Math.min(next, dispatch.expireWaiters(nowNanos, after));
+            next = Math.min(next, rssHardLimit.enforce(rss, nowNanos, after));
+            next = Math.min(next, sweep.run(board.view(), nowNanos, after));
             if (state == State.RUNNING) {
-                next = Math.min(next, reapIdle(nowNanos, after));
+                next = Math.min(next, idleReaper.reap(nowNanos, after));
                 next = Math.min(next, plan(nowNanos, after));
             }
             if (state == State.DRAINING && shutdownDeadlineSet) {
@@ -317,26 +301,13 @@ public final class Pool {
      * generation is left.
      */
     public CompletableFuture<Void> restart() {
-        List<Runnable> after = new ArrayList<>();
-        CompletableFuture<Void> result;
-        lock.lock();
-        try {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        lockedAndWake((now, after) -> {
             if (state != State.RUNNING) {
                 throw new IllegalStateException("state: " + state);
             }
-            generation++;
-            if (restart != null) {
-                restart.complete(null);
-            }
-            restart = new CompletableFuture<>();
-            result = restart;
-            log.info("[pool {}] rolling restart of {} children", name(), liveCount());
-            plan(clock.getAsLong(), after);
-        } finally {
-            lock.unlock();
-        }
-        runAll(after);
-        wakeup.run();
+            spawning.restart(result, now, after);
+        });
         return result;
     }
 
@@ -353,24 +324,13 @@ public final class Pool {
     public PoolSnapshot snapshot() {
         lock.lock();
         try {
-            List<ChildSnapshot> rows = new ArrayList<>(children.size());
-            for (ChildSlot s : children.values()) {
-                boolean busy = s.state == ChildState.BUSY;
-                rows.add(new ChildSnapshot(s.id, s.pid, s.state, wall(s.startNanos), s.requests,
-                        busy ? wall(s.leaseStartNanos) : null, busy && s.lease != null ? s.lease.uri() : null,
-                        s.lastDurationNanos < 0 ? null : Duration.ofNanos(s.lastDurationNanos), s.rssKb));
-            }
-            pruneCancelledWaiters();
-            PoolCounters counters = new PoolCounters(leases, rejectedQueueFull, rejectedQueueTimeout,
-                    rejectedUnavailable, waiters.size(), maxQueueLength, Duration.ofNanos(queueWaitNanos),
-                    maxChildrenReached, spawns, exits);
-            return new PoolSnapshot(name(), state.name(), crashGuard.degraded(), rows, counters);
+            return board.snapshot(name(), state.name(), crashGuard.degraded(), dispatch);
         } finally {
             lock.unlock();
         }
     }
 
-    // ---- events from the launcher ----
+    // ---- events from the launcher: spawned, ready, failed to start, exited (reaped) ----
 
     LaunchListener events() {
         return events;
@@ -379,111 +339,63 @@ public final class Pool {
     private final class Events implements LaunchListener {
         @Override
         public void started(long childId, long pid, SocketAddress address) {
-            lock.lock();
-            try {
-                ChildSlot slot = children.get(childId);
+            locked((now, after) -> {
+                ChildSlot slot = board.get(childId);
                 if (slot != null) {
                     slot.pid = pid;
                     slot.address = address;
                 }
-            } finally {
-                lock.unlock();
-            }
+            });
         }
 
         @Override
         public void ready(long childId) {
-            List<Runnable> after = new ArrayList<>();
-            lock.lock();
-            try {
-                ChildSlot slot = children.get(childId);
+            lockedAndWake((now, after) -> {
+                ChildSlot slot = board.get(childId);
                 if (slot == null || slot.state != ChildState.STARTING) {
                     return;
                 }
-                long now = clock.getAsLong();
                 crashGuard.recordSuccess();
                 log.debug("[pool {}] child {} ready", name(), slot.pid);
-                if (state != State.RUNNING) {
-                    stop(slot, ExitReason.SHUTDOWN, now, after);
-                } else {
-                    makeIdle(slot, now, after);
-                    plan(now, after);
-                }
-            } finally {
-                lock.unlock();
-            }
-            runAll(after);
-            wakeup.run();
+                makeIdle(slot, now, after);
+                plan(now, after);
+            });
         }
 
         @Override
         public void startFailed(long childId, String why) {
-            List<Runnable> after = new ArrayList<>();
-            lock.lock();
-            try {
-                ChildSlot slot = children.get(childId);
+            lockedAndWake((now, after) -> {
+                ChildSlot slot = board.get(childId);
                 if (slot == null || slot.state != ChildState.STARTING) {
                     return;
                 }
                 log.warn("[pool {}] child {} did not become ready: {}", name(), slot.pid, why);
-                stop(slot, ExitReason.SPAWN_FAILED, clock.getAsLong(), after);
-            } finally {
-                lock.unlock();
-            }
-            runAll(after);
-            wakeup.run();
+                control.stop(slot, ExitReason.SPAWN_FAILED, now, after);
+                reaping.recordFailure(now);
+            });
         }
 
         @Override
         public void exited(long childId, ExitStatus status) {
-            List<Runnable> after = new ArrayList<>();
-            lock.lock();
-            try {
-                onExit(childId, status, clock.getAsLong(), after);
-            } finally {
-                lock.unlock();
-            }
-            runAll(after);
-            wakeup.run();
+            lockedAndWake((now, after) -> reap(childId, status, now, after));
         }
     }
 
-    private void onExit(long childId, ExitStatus status, long now, List<Runnable> after) {
-        ChildSlot slot = children.remove(childId);
+    /** Removes an exited child, accounted for by {@link Reaping}; a lease it still held is revoked. */
+    private void reap(long childId, ExitStatus status, long now, List<Runnable> after) {
+        ChildSlot slot = board.remove(childId);
         if (slot == null) {
             return;
         }
-        idle.remove(slot);
-        ChildState was = slot.state;
-        ExitReason reason;
-        if (was == ChildState.STOPPING) {
-            reason = slot.stopReason;
-        } else if (status.isCleanExit() && was != ChildState.STARTING && slot.lease == null) {
-            reason = ExitReason.EXITED;
-        } else {
-            reason = ExitReason.CRASH;
-        }
-        exits.merge(reason, 1L, Long::sum);
+        dispatch.removeIdle(slot);
+        reaping.bury(slot, status, now);
         if (slot.lease != null) {
-            revoke(slot, Revocation.CHILD_FAILED, after);
-        }
-        long age = (now - slot.startNanos) / 1_000_000;
-        if (reason == ExitReason.CRASH || reason == ExitReason.SPAWN_FAILED) {
-            log.warn("[pool {}] child {} {} while {} after {} ms, {} requests", name(), slot.pid, status,
-                    was, age, slot.requests);
-            Duration backoff = crashGuard.recordFailure(now);
-            if (!backoff.isZero()) {
-                log.error("[pool {}] {} child failures within {}: pool degraded, respawning in {}", name(),
-                        config.crashThreshold(), config.crashWindow(), backoff);
-            }
-        } else {
-            log.info("[pool {}] child {} {} ({}) after {} ms, {} requests", name(), slot.pid, status,
-                    reason, age, slot.requests);
+            control.revoke(slot, Revocation.CHILD_FAILED, after);
         }
         if (state == State.RUNNING) {
             plan(now, after);
-            if (crashGuard.degraded() && !crashGuard.maySpawn(now) && liveCount() == 0) {
-                rejectAllWaiters(RejectReason.DEGRADED, after);
+            if (crashGuard.degraded() && !crashGuard.maySpawn(now) && board.live() == 0) {
+                board.countUnavailable(dispatch.rejectAll(RejectReason.DEGRADED, after));
             }
         } else if (state == State.DRAINING) {
             maybeStopped(after);
@@ -496,303 +408,40 @@ public final class Pool {
         return switch (state) {
             case NEW, STOPPED -> RejectReason.STOPPED;
             case DRAINING -> RejectReason.DRAINING;
-            case RUNNING -> crashGuard.degraded() && !crashGuard.maySpawn(clock.getAsLong()) && liveCount() == 0
+            case RUNNING -> crashGuard.degraded() && !crashGuard.maySpawn(clock.getAsLong()) && board.live() == 0
                     ? RejectReason.DEGRADED : null;
         };
     }
 
-    private Lease grant(ChildSlot slot, String uri, long now) {
-        slot.state = ChildState.BUSY;
-        slot.leaseStartNanos = now;
-        Lease lease = new Lease(this, slot, uri);
-        slot.lease = lease;
-        leases++;
-        return lease;
-    }
-
-    /** Gives a free child to the queue head, else pushes it on top of the idle stack (MRU). */
+    /** A free child goes to the queue head or the idle stack; outside RUNNING it is stopped instead. */
     private void makeIdle(ChildSlot slot, long now, List<Runnable> after) {
         if (state != State.RUNNING) {
-            stop(slot, ExitReason.SHUTDOWN, now, after);
+            control.stop(slot, ExitReason.SHUTDOWN, now, after);
             return;
         }
-        Waiter w;
-        while ((w = waiters.pollFirst()) != null) {
-            if (w.future.isDone()) {
-                continue;
-            }
-            Lease lease = grant(slot, w.uri, now);
-            queueWaitNanos += now - w.enqueuedNanos;
-            CompletableFuture<AcquireResult> f = w.future;
-            after.add(() -> {
-                if (!f.complete(new AcquireResult.Granted(lease))) {
-                    release(lease, ReleaseKind.UNUSED);
-                }
-            });
-            return;
-        }
-        slot.state = ChildState.IDLE;
-        slot.idleSinceNanos = now;
-        idle.addFirst(slot);
+        dispatch.offer(slot, now, after);
     }
 
-    private ExitReason recycleReason(ChildSlot slot, long now) {
-        if (state != State.RUNNING) {
-            return ExitReason.SHUTDOWN;
-        }
-        if (slot.recycleAfterRequests > 0 && slot.requests >= slot.recycleAfterRequests) {
-            return ExitReason.MAX_REQUESTS;
-        }
-        if (config.maxLifetime().compareTo(Duration.ZERO) > 0 && now - slot.startNanos >= config.maxLifetime().toNanos()) {
-            return ExitReason.LIFETIME;
-        }
-        if (config.rssLimitKb() > 0 && slot.rssKb > config.rssLimitKb()) {
-            return ExitReason.RSS;
-        }
-        if (slot.generation < generation) {
-            return ExitReason.RESTART;
-        }
-        return null;
-    }
-
-    private void stop(ChildSlot slot, ExitReason reason, long now, List<Runnable> after) {
-        if (slot.state == ChildState.STOPPING) {
-            return;
-        }
-        if (slot.state == ChildState.IDLE) {
-            idle.remove(slot);
-        }
-        slot.state = ChildState.STOPPING;
-        slot.stopReason = reason;
-        long id = slot.id;
-        if (config.killGrace().isZero()) {
-            slot.killSent = true;
-            after.add(() -> launcher.signal(id, Signal.KILL));
-        } else {
-            slot.killAtNanos = now + config.killGrace().toNanos();
-            after.add(() -> launcher.signal(id, Signal.TERM));
-        }
-        log.debug("[pool {}] stopping child {} ({})", name(), slot.pid, reason);
-    }
-
-    private void revoke(ChildSlot slot, Revocation why, List<Runnable> after) {
-        Lease lease = slot.lease;
-        slot.lease = null;
-        lease.wasRevoked = true;
-        lease.finished = true;
-        after.add(() -> lease.completeRevocation(why));
-    }
-
-    private void spawn(long now, List<Runnable> after) {
-        long id = nextChildId++;
-        long recycleAt = 0;
-        if (config.maxRequests() > 0) {
-            int jitter = config.maxRequestsJitter();
-            recycleAt = config.maxRequests() + (jitter == 0 ? 0 : random.nextInt(-jitter, jitter + 1));
-        }
-        ChildSlot slot = new ChildSlot(id, generation, now, recycleAt);
-        children.put(id, slot);
-        spawns++;
-        nextSpawnAt = now + 1_000_000_000L / config.spawnRatePerSecond();
-        after.add(() -> launcher.launch(id, events));
-    }
-
-    /**
-     * Sizing: spawns what the mode and the queue ask for, paced by {@code spawn_rate} and the crash guard;
-     * advances a rolling restart. Returns the time it wants to run again.
-     */
+    /** Sizing and the rolling restart, only while RUNNING; returns when it wants to run again. */
     private long plan(long now, List<Runnable> after) {
-        if (state != State.RUNNING) {
-            return Long.MAX_VALUE;
-        }
-        int live = liveCount();
-        int starting = count(ChildState.STARTING);
-        int want = switch (config.pm()) {
-            case STATIC -> config.maxChildren() - live;
-            case DYNAMIC -> config.minSpareServers() - (idle.size() + starting);
-            case ONDEMAND -> 0;
-        };
-        pruneCancelledWaiters();
-        want = Math.max(want, waiters.size() - starting);
-        want = Math.min(want, config.maxChildren() - live);
-        long next = Long.MAX_VALUE;
-        for (int i = 0; i < want; i++) {
-            if (!crashGuard.maySpawn(now)) {
-                next = crashGuard.blockedUntil();
-                break;
-            }
-            if (nextSpawnAt - now > 0) {
-                next = nextSpawnAt;
-                break;
-            }
-            spawn(now, after);
-        }
-        advanceRestart(now, after);
-        return next;
-    }
-
-    private void advanceRestart(long now, List<Runnable> after) {
-        if (restart == null) {
-            return;
-        }
-        boolean oldLeft = false;
-        for (ChildSlot s : children.values()) {
-            if (s.generation < generation && s.live()) {
-                oldLeft = true;
-                break;
-            }
-        }
-        if (!oldLeft) {
-            CompletableFuture<Void> done = restart;
-            restart = null;
-            log.info("[pool {}] rolling restart complete", name());
-            after.add(() -> done.complete(null));
-            return;
-        }
-        if (count(ChildState.STARTING) > 0) {
-            return;
-        }
-        // Oldest-used first, so the children most likely to be leased next are replaced last.
-        Iterator<ChildSlot> it = idle.descendingIterator();
-        while (it.hasNext()) {
-            ChildSlot s = it.next();
-            if (s.generation < generation) {
-                stop(s, ExitReason.RESTART, now, after);
-                return;
-            }
-        }
-    }
-
-    /** Idle timeouts (ondemand, dynamic above min spare), max spare, idle lifetime. */
-    private long reapIdle(long now, List<Runnable> after) {
-        long next = Long.MAX_VALUE;
-        long idleTimeout = config.idleTimeout().toNanos();
-        if (config.maxLifetime().compareTo(Duration.ZERO) > 0) {
-            long lifetime = config.maxLifetime().toNanos();
-            for (ChildSlot s : new ArrayList<>(idle)) {
-                long end = s.startNanos + lifetime;
-                if (now - end >= 0) {
-                    stop(s, ExitReason.LIFETIME, now, after);
-                } else {
-                    next = Math.min(next, end);
-                }
-            }
-        }
-        int keep = switch (config.pm()) {
-            case STATIC -> Integer.MAX_VALUE;
-            case DYNAMIC -> config.minSpareServers();
-            case ONDEMAND -> 0;
-        };
-        if (config.pm() == PmMode.DYNAMIC) {
-            while (idle.size() > config.maxSpareServers()) {
-                stop(idle.peekLast(), ExitReason.IDLE, now, after);
-            }
-        }
-        while (idle.size() > keep) {
-            ChildSlot lru = idle.peekLast();
-            long end = lru.idleSinceNanos + idleTimeout;
-            if (now - end < 0) {
-                next = Math.min(next, end);
-                break;
-            }
-            stop(lru, ExitReason.IDLE, now, after);
-        }
-        return next;
-    }
-
-    /** Request timeouts, spawn timeouts, SIGKILL after the grace. */
-    private long sweepChildren(long now, List<Runnable> after) {
-        long next = Long.MAX_VALUE;
-        long requestTimeout = config.requestTimeout().toNanos();
-        long spawnTimeout = config.spawnTimeout().toNanos();
-        for (ChildSlot s : new ArrayList<>(children.values())) {
-            switch (s.state) {
-                case BUSY -> {
-                    if (requestTimeout > 0 && s.lease != null) {
-                        long end = s.leaseStartNanos + requestTimeout;
-                        if (now - end >= 0) {
-                            log.warn("[pool {}] child {}, request '{}' execution timed out ({} ms), terminating",
-                                    name(), s.pid, s.lease.uri(), requestTimeout / 1_000_000);
-                            revoke(s, Revocation.TIMED_OUT, after);
-                            stop(s, ExitReason.TIMEOUT, now, after);
-                            next = Math.min(next, s.killAtNanos);
-                        } else {
-                            next = Math.min(next, end);
-                        }
-                    }
-                }
-                case STARTING -> {
-                    long end = s.startNanos + spawnTimeout;
-                    if (now - end >= 0) {
-                        log.warn("[pool {}] child {} not ready after {} ms, terminating", name(), s.pid,
-                                spawnTimeout / 1_000_000);
-                        stop(s, ExitReason.SPAWN_FAILED, now, after);
-                    } else {
-                        next = Math.min(next, end);
-                    }
-                }
-                case STOPPING -> {
-                    if (!s.killSent) {
-                        if (now - s.killAtNanos >= 0) {
-                            s.killSent = true;
-                            long id = s.id;
-                            log.warn("[pool {}] child {} still alive {} ms after SIGTERM, sent SIGKILL", name(),
-                                    s.pid, config.killGrace().toMillis());
-                            after.add(() -> launcher.signal(id, Signal.KILL));
-                        } else {
-                            next = Math.min(next, s.killAtNanos);
-                        }
-                    }
-                }
-                case IDLE -> { }
-            }
-        }
-        return next;
-    }
-
-    private long expireWaiters(long now, List<Runnable> after) {
-        long timeout = config.queueTimeout().toNanos();
-        long next = Long.MAX_VALUE;
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-            Waiter w = it.next();
-            if (w.future.isDone()) {
-                it.remove();
-                continue;
-            }
-            long end = w.enqueuedNanos + timeout;
-            if (now - end >= 0) {
-                it.remove();
-                rejectedQueueTimeout++;
-                CompletableFuture<AcquireResult> f = w.future;
-                AcquireResult r = rejection(RejectReason.QUEUE_TIMEOUT);
-                after.add(() -> f.complete(r));
-            } else {
-                // FIFO: later waiters expire later.
-                next = end;
-                break;
-            }
-        }
-        return next;
+        return state == State.RUNNING ? spawning.plan(now, after) : Long.MAX_VALUE;
     }
 
     private void killBusyAtDeadline(long now, List<Runnable> after) {
-        for (ChildSlot s : children.values()) {
+        for (ChildSlot s : board.all()) {
             if (s.state == ChildState.BUSY) {
                 log.warn("[pool {}] shutdown deadline passed, terminating child {} serving '{}'", name(), s.pid,
                         s.lease == null ? "?" : s.lease.uri());
                 if (s.lease != null) {
-                    revoke(s, Revocation.SHUTDOWN, after);
+                    control.revoke(s, Revocation.SHUTDOWN, after);
                 }
-                stop(s, ExitReason.SHUTDOWN, now, after);
+                control.stop(s, ExitReason.SHUTDOWN, now, after);
             }
         }
     }
 
     private void beginDrain(Duration deadline) {
-        List<Runnable> after = new ArrayList<>();
-        lock.lock();
-        try {
-            long now = clock.getAsLong();
+        lockedAndWake((now, after) -> {
             if (deadline != null && (!shutdownDeadlineSet || now + deadline.toNanos() - shutdownDeadline < 0)) {
                 shutdownDeadline = now + deadline.toNanos();
                 shutdownDeadlineSet = true;
@@ -802,30 +451,22 @@ public final class Pool {
                 after.add(() -> stopped.complete(null));
             } else if (state == State.RUNNING) {
                 state = State.DRAINING;
-                log.info("[pool {}] draining {} children{}", name(), children.size(),
+                log.info("[pool {}] draining {} children{}", name(), board.size(),
                         deadline == null ? "" : ", deadline " + deadline);
-                rejectAllWaiters(RejectReason.DRAINING, after);
-                for (ChildSlot s : new ArrayList<>(children.values())) {
+                board.countUnavailable(dispatch.rejectAll(RejectReason.DRAINING, after));
+                for (ChildSlot s : board.all()) {
                     if (s.state == ChildState.IDLE || s.state == ChildState.STARTING) {
-                        stop(s, ExitReason.SHUTDOWN, now, after);
+                        control.stop(s, ExitReason.SHUTDOWN, now, after);
                     }
                 }
-                if (restart != null) {
-                    CompletableFuture<Void> r = restart;
-                    restart = null;
-                    after.add(() -> r.complete(null));
-                }
+                spawning.abandonRestart(after);
                 maybeStopped(after);
             }
-        } finally {
-            lock.unlock();
-        }
-        runAll(after);
-        wakeup.run();
+        });
     }
 
     private void maybeStopped(List<Runnable> after) {
-        if (state == State.DRAINING && children.isEmpty()) {
+        if (state == State.DRAINING && board.isEmpty()) {
             state = State.STOPPED;
             log.info("[pool {}] stopped", name());
             after.add(launcher::close);
@@ -833,64 +474,22 @@ public final class Pool {
         }
     }
 
-    private void rejectAllWaiters(RejectReason reason, List<Runnable> after) {
-        Waiter w;
-        while ((w = waiters.pollFirst()) != null) {
-            if (reason == RejectReason.DEGRADED || reason == RejectReason.DRAINING) {
-                rejectedUnavailable++;
-            }
-            CompletableFuture<AcquireResult> f = w.future;
-            AcquireResult r = rejection(reason);
-            after.add(() -> f.complete(r));
+    /** Runs {@code step} under the lock, then its deferred actions outside it. */
+    private void locked(Step step) {
+        List<Runnable> after = new ArrayList<>();
+        lock.lock();
+        try {
+            step.run(clock.getAsLong(), after);
+        } finally {
+            lock.unlock();
         }
+        runAll(after);
     }
 
-    private void pruneCancelledWaiters() {
-        waiters.removeIf(w -> w.future.isDone());
-    }
-
-    private AcquireResult rejection(RejectReason reason) {
-        return new AcquireResult.Rejected(reason, config.retryAfter());
-    }
-
-    private void warnMaxChildren(long now) {
-        if (!warnedMaxChildren || now - lastMaxChildrenWarning >= WARN_INTERVAL_NANOS) {
-            warnedMaxChildren = true;
-            lastMaxChildrenWarning = now;
-            log.warn("[pool {}] server reached max_children setting ({}), consider raising it", name(),
-                    config.maxChildren());
-        }
-    }
-
-    private void warnOverloaded() {
-        if (rejectedQueueFull == 1 || rejectedQueueFull % 1000 == 0) {
-            log.warn("[pool {}] queue full ({} waiting), refusing callers; {} refused so far", name(),
-                    waiters.size(), rejectedQueueFull);
-        }
-    }
-
-    private int liveCount() {
-        int n = 0;
-        for (ChildSlot s : children.values()) {
-            if (s.live()) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private int count(ChildState st) {
-        int n = 0;
-        for (ChildSlot s : children.values()) {
-            if (s.state == st) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private Instant wall(long nanos) {
-        return Instant.ofEpochMilli(wallBaseMillis + (nanos - nanoBase) / 1_000_000);
+    /** {@link #locked}, then asks the driver for a tick (a deadline may have moved). */
+    private void lockedAndWake(Step step) {
+        locked(step);
+        wakeup.run();
     }
 
     private static void runAll(List<Runnable> actions) {

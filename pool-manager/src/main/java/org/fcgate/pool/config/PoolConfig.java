@@ -15,7 +15,7 @@ import java.util.OptionalInt;
  * {@link ConfigException} listing all errors as {@code [pool NAME] key (value) reason}.
  *
  * <p>A zero {@link Duration} or zero count means "off" for the optional limits (max_requests, max_lifetime,
- * rss_limit_kb, request_timeout), as in php-fpm. Every default is listed in pool-manager/README.md.
+ * rss_limit_kb, rss_hard_limit_kb, request_timeout), as in php-fpm. Every default is listed in pool-manager/README.md.
  */
 public record PoolConfig(
         String name,
@@ -31,6 +31,7 @@ public record PoolConfig(
         int maxRequestsJitter,
         Duration maxLifetime,
         long rssLimitKb,
+        long rssHardLimitKb,
         Duration requestTimeout,
         Duration killGrace,
         int queueMax,
@@ -77,6 +78,7 @@ public record PoolConfig(
         private int maxRequestsJitter = 0;
         private Duration maxLifetime = Duration.ZERO;
         private long rssLimitKb = 0;
+        private long rssHardLimitKb = 0;
         private Duration requestTimeout = Duration.ZERO;
         private Duration killGrace = Duration.ofSeconds(1);
         private int queueMax = 100;
@@ -115,6 +117,8 @@ public record PoolConfig(
         public Builder maxRequestsJitter(int v) { maxRequestsJitter = v; return this; }
         public Builder maxLifetime(Duration v) { maxLifetime = Objects.requireNonNull(v); return this; }
         public Builder rssLimitKb(long v) { rssLimitKb = v; return this; }
+        /** Checked while a child is busy: above it the child is killed mid-request (0: off). */
+        public Builder rssHardLimitKb(long v) { rssHardLimitKb = v; return this; }
         public Builder requestTimeout(Duration v) { requestTimeout = Objects.requireNonNull(v); return this; }
         public Builder killGrace(Duration v) { killGrace = Objects.requireNonNull(v); return this; }
         public Builder queueMax(int v) { queueMax = v; return this; }
@@ -173,6 +177,9 @@ public record PoolConfig(
                     maxRequestsJitter, "must be less than max_requests (" + maxRequests + ")");
             c.that(!maxLifetime.isNegative(), "max_lifetime", maxLifetime, "cannot be negative");
             c.that(rssLimitKb >= 0, "rss_limit_kb", rssLimitKb, "cannot be negative");
+            c.that(rssHardLimitKb >= 0, "rss_hard_limit_kb", rssHardLimitKb, "cannot be negative");
+            c.that(rssHardLimitKb <= 0 || rssHardLimitKb >= rssLimitKb, "rss_hard_limit_kb", rssHardLimitKb,
+                    "cannot be less than rss_limit_kb (" + rssLimitKb + ")");
             c.that(!requestTimeout.isNegative(), "request_timeout", requestTimeout, "cannot be negative");
             c.that(!killGrace.isNegative(), "kill_grace", killGrace, "cannot be negative");
             c.that(queueMax >= 0, "queue_max", queueMax, "cannot be negative");
@@ -202,7 +209,7 @@ public record PoolConfig(
             }
             return new PoolConfig(name, command, convention, pm, maxChildren, startServers, minSpareServers,
                     maxSpareServers, idleTimeout, maxRequests, maxRequestsJitter, maxLifetime, rssLimitKb,
-                    requestTimeout, killGrace, queueMax, queueTimeout, retryAfter, spawnTimeout,
+                    rssHardLimitKb, requestTimeout, killGrace, queueMax, queueTimeout, retryAfter, spawnTimeout,
                     spawnRatePerSecond, crashThreshold, crashWindow, crashBackoffInitial, crashBackoffMax,
                     clearEnv, env, workingDir, user, group, allowRoot, rlimitNofile, rlimitCore,
                     logLineMaxBytes, logLinesPerSecond);

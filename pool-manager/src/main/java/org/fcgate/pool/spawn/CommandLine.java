@@ -14,7 +14,7 @@ import org.fcgate.pool.config.PoolConfig;
  *
  * <pre>
  * prlimit --nofile=N:N --core=C --                         (only with rlimits)
- * setpriv [--regid G --reuid U --clear-groups] --pdeathsig SIGKILL --
+ * setpriv [--regid G --reuid U --init-groups --no-new-privs] --pdeathsig SIGKILL --
  * env --chdir=DIR --                                       (only with working_dir)
  * /resolved/program args...                                ({socket} and {port} substituted)
  * </pre>
@@ -46,7 +46,8 @@ public record CommandLine(Path setpriv, Path prlimit, Path env) {
         if (ids != null) {
             argv.add("--regid=" + ids.gid());
             argv.add("--reuid=" + ids.uid());
-            argv.add("--clear-groups");
+            argv.add("--init-groups"); // supplementary groups = the user's own (php-fpm: initgroups)
+            argv.add("--no-new-privs");
         }
         argv.add("--pdeathsig=SIGKILL");
         argv.add("--");

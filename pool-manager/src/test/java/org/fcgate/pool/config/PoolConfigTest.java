@@ -57,4 +57,16 @@ class PoolConfigTest {
         assertThat(e.errors()).containsExactly("[pool p] command ([x]) convention bind needs a {socket} placeholder");
         assertThat(PoolConfig.builder("p", List.of("x")).user("root").allowRoot(true).build().user()).isEqualTo("root");
     }
+
+    @Test
+    void rssHardLimitCannotBeBelowTheSoftLimit() {
+        assertThatThrownBy(() -> PoolConfig.builder("p", List.of("x")).rssLimitKb(100).rssHardLimitKb(99).build())
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("[pool p] rss_hard_limit_kb (99) cannot be less than rss_limit_kb (100)");
+        assertThat(PoolConfig.builder("p", List.of("x")).rssLimitKb(100).rssHardLimitKb(100).build().rssHardLimitKb())
+                .isEqualTo(100);
+        assertThat(PoolConfig.builder("p", List.of("x")).rssHardLimitKb(50).build().rssLimitKb())
+                .as("hard alone, soft off").isZero();
+        assertThat(PoolConfig.builder("p", List.of("x")).build().rssHardLimitKb()).as("off by default").isZero();
+    }
 }

@@ -27,7 +27,8 @@ class CommandLineTest {
                 .user("www-data").rlimitNofile(1024).rlimitCore(0).workingDir(Path.of("/srv")).build();
         assertThat(cl.argv(c, Path.of("/usr/bin/php-cgi"), "/run/x/1.sock", 0, new CommandLine.Ids(33, 33)))
                 .containsExactly("/usr/bin/prlimit", "--nofile=1024:1024", "--core=0:0", "--",
-                        "/usr/bin/setpriv", "--regid=33", "--reuid=33", "--clear-groups", "--pdeathsig=SIGKILL", "--",
+                        "/usr/bin/setpriv", "--regid=33", "--reuid=33", "--init-groups", "--no-new-privs",
+                        "--pdeathsig=SIGKILL", "--",
                         "/usr/bin/env", "--chdir=/srv", "--",
                         "/usr/bin/php-cgi", "-b", "/run/x/1.sock");
         PoolConfig tcp = PoolConfig.builder("p", List.of("app", "--listen=127.0.0.1:{port}"))

@@ -1,0 +1,183 @@
+package org.fcgate.pool;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.fcgate.pool.config.PoolConfig;
+import org.fcgate.pool.status.ChildState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who gets which child: idle children on a most-recently-used stack (release pushes, acquire pops, so the
+ * least recently used sink to the bottom and idle out) and callers in one FIFO queue bounded by
+ * {@code queue_max} and {@code queue_timeout}. A freed or newly ready child goes straight to the queue head.
+ * Counts leases, queue refusals, queue length and time spent waiting. Guarded by the pool's lock.
+ */
+final class Dispatch {
+    private static final Logger log = LoggerFactory.getLogger(Dispatch.class);
+
+    private record Waiter(String uri, long enqueuedNanos, CompletableFuture<AcquireResult> future) {
+    }
+
+    private final Pool pool;
+    private final PoolConfig config;
+    private final Deque<ChildSlot> idle = new ArrayDeque<>();
+    private final Deque<Waiter> waiters = new ArrayDeque<>();
+    private long leases;
+    private long rejectedQueueFull;
+    private long rejectedQueueTimeout;
+    private int maxQueueLength;
+    private long queueWaitNanos;
+
+    Dispatch(Pool pool, PoolConfig config) {
+        this.pool = pool;
+        this.config = config;
+    }
+
+    /** The most recently used idle child, leased to {@code uri}; null when none is idle. */
+    Lease leaseIdle(String uri, long now) {
+        ChildSlot slot = idle.pollFirst();
+        return slot == null ? null : grant(slot, uri, now);
+    }
+
+    /** True (and counted, and warned about) when {@code queue_max} callers already wait. */
+    boolean refuseQueueFull() {
+        if (waiting() < config.queueMax()) {
+            return false;
+        }
+        rejectedQueueFull++;
+        if (rejectedQueueFull == 1 || rejectedQueueFull % 1000 == 0) {
+            log.warn("[pool {}] queue full ({} waiting), refusing callers; {} refused so far", config.name(),
+                    waiters.size(), rejectedQueueFull);
+        }
+        return true;
+    }
+
+    void enqueue(String uri, long now, CompletableFuture<AcquireResult> future) {
+        waiters.addLast(new Waiter(uri, now, future));
+        maxQueueLength = Math.max(maxQueueLength, waiters.size());
+    }
+
+    /**
+     * Gives a free child to the first caller still waiting, else pushes it on top of the idle stack. A caller
+     * that cancelled between the grant and the completion hands the lease straight back.
+     */
+    void offer(ChildSlot slot, long now, List<Runnable> after) {
+        Waiter w;
+        while ((w = waiters.pollFirst()) != null) {
+            if (w.future.isDone()) {
+                continue;
+            }
+            Lease lease = grant(slot, w.uri, now);
+            queueWaitNanos += now - w.enqueuedNanos;
+            CompletableFuture<AcquireResult> f = w.future;
+            after.add(() -> {
+                if (!f.complete(new AcquireResult.Granted(lease))) {
+                    pool.release(lease, Pool.ReleaseKind.UNUSED);
+                }
+            });
+            return;
+        }
+        slot.state = ChildState.IDLE;
+        slot.idleSinceNanos = now;
+        idle.addFirst(slot);
+    }
+
+    /** Refuses callers that waited {@code queue_timeout}; returns the next queue deadline. */
+    long expireWaiters(long now, List<Runnable> after) {
+        long timeout = config.queueTimeout().toNanos();
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.future.isDone()) {
+                it.remove();
+                continue;
+            }
+            long end = w.enqueuedNanos + timeout;
+            if (now - end < 0) {
+                return end; // FIFO: later waiters expire later
+            }
+            it.remove();
+            rejectedQueueTimeout++;
+            complete(w.future, rejection(RejectReason.QUEUE_TIMEOUT), after);
+        }
+        return Long.MAX_VALUE;
+    }
+
+    /** Refuses every waiting caller; returns how many. */
+    int rejectAll(RejectReason reason, List<Runnable> after) {
+        int n = 0;
+        Waiter w;
+        while ((w = waiters.pollFirst()) != null) {
+            n++;
+            complete(w.future, rejection(reason), after);
+        }
+        return n;
+    }
+
+    AcquireResult rejection(RejectReason reason) {
+        return new AcquireResult.Rejected(reason, config.retryAfter());
+    }
+
+    void removeIdle(ChildSlot slot) {
+        idle.remove(slot);
+    }
+
+    int idleCount() {
+        return idle.size();
+    }
+
+    /** The least recently used idle child, or null. */
+    ChildSlot leastRecentlyUsed() {
+        return idle.peekLast();
+    }
+
+    /** Idle children, least recently used first. */
+    List<ChildSlot> idleOldestFirst() {
+        List<ChildSlot> out = new ArrayList<>(idle);
+        java.util.Collections.reverse(out);
+        return out;
+    }
+
+    /** Callers waiting now, not counting those that cancelled. */
+    int waiting() {
+        waiters.removeIf(w -> w.future.isDone());
+        return waiters.size();
+    }
+
+    long leases() {
+        return leases;
+    }
+
+    long rejectedQueueFull() {
+        return rejectedQueueFull;
+    }
+
+    long rejectedQueueTimeout() {
+        return rejectedQueueTimeout;
+    }
+
+    int maxQueueLength() {
+        return maxQueueLength;
+    }
+
+    long queueWaitNanos() {
+        return queueWaitNanos;
+    }
+
+    private Lease grant(ChildSlot slot, String uri, long now) {
+        slot.state = ChildState.BUSY;
+        slot.leaseStartNanos = now;
+        Lease lease = new Lease(pool, slot, uri);
+        slot.lease = lease;
+        leases++;
+        return lease;
+    }
+
+    private static void complete(CompletableFuture<AcquireResult> f, AcquireResult r, List<Runnable> after) {
+        after.add(() -> f.complete(r));
+    }
+}
