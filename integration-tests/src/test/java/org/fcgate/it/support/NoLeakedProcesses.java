@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,10 +29,16 @@ public final class NoLeakedProcesses implements BeforeEachCallback, AfterEachCal
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(NoLeakedProcesses.class);
 
     static {
-        // NIO's first use creates a socketpair it keeps for the JVM's life (the "pre-close" descriptor that
-        // FileDispatcherImpl dup2s over channels being closed). Create it now so it is not counted as a leak.
+        // NIO keeps one end of a Unix socketpair for the JVM's life: the "pre-close" descriptor that is dup2'ed over
+        // a channel's fd being closed while another thread may still use it. Create it now so it is not counted as a
+        // leak. Where it lives depends on the JDK:
+        // - JDK 17: sun.nio.ch.FileDispatcherImpl's static init(), which Selector.open() triggers;
+        // - JDK 25: sun.nio.ch.UnixDispatcher's static init() (superclass of SocketDispatcher and
+        //   DatagramDispatcher), which Selector.open() no longer triggers; the first socket channel (or
+        //   java.net.Socket/ServerSocket, through NioSocketImpl) does.
         try {
             Selector.open().close();
+            SocketChannel.open().close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
