@@ -22,6 +22,8 @@ final class NginxDifferences {
         NGINX_ONLY,
         /** nginx sets it to the empty string, fcgate does not set it. */
         NGINX_ONLY_EMPTY,
+        /** fcgate's backend sets it, nginx's does not (e.g. php-cgi's own environment). */
+        FCGATE_ONLY,
         /** A header sent more than once: nginx 1.22 passes each line and PHP keeps the last; fcgate joins them. */
         NGINX_LAST_OF_REPEATED
     }
@@ -63,11 +65,25 @@ final class NginxDifferences {
             new Difference("HTTP_*", Allowed.NGINX_LAST_OF_REPEATED, "repeated header: the last line (PHP keeps the "
                     + "last of nginx 1.22's separate params)", "joined with \", \" (Cookie: \"; \"), RFC 9110 §5.3 (R19)"));
 
+    /**
+     * With {@code --pool 'php-cgi…'}: the pool's environment for php-cgi children, which php-cgi (unlike php-fpm with
+     * {@code clear_env}) copies into {@code $_SERVER}. Nothing else of the gateway's environment reaches them.
+     */
+    static final List<Difference> PHP_CGI_POOL = List.of(
+            new Difference("PHP_FCGI_CHILDREN", Allowed.FCGATE_ONLY, "not set", "0 (the pool forks, not php-cgi)"),
+            new Difference("PHP_FCGI_MAX_REQUESTS", Allowed.FCGATE_ONLY, "not set",
+                    "0 (the pool recycles, not php-cgi)"));
+
     private NginxDifferences() {
     }
 
-    /** Every variable that differs in a way the table does not allow, one line each; empty when at parity. */
-    static List<String> violations(Map<String, Object> nginx, Map<String, Object> fcgate) {
+    /**
+     * Every variable that differs in a way the table (with {@code extra} first) does not allow, one line each; empty
+     * when at parity.
+     */
+    static List<String> violations(Map<String, Object> nginx, Map<String, Object> fcgate, List<Difference> extra) {
+        List<Difference> table = new ArrayList<>(extra);
+        table.addAll(DOCUMENTED);
         TreeSet<String> names = new TreeSet<>(nginx.keySet());
         names.addAll(fcgate.keySet());
         List<String> out = new ArrayList<>();
@@ -77,11 +93,12 @@ final class NginxDifferences {
             if (Objects.equals(n, f)) {
                 continue;
             }
-            Difference d = DOCUMENTED.stream().filter(x -> x.matches(name)).findFirst().orElse(null);
+            Difference d = table.stream().filter(x -> x.matches(name)).findFirst().orElse(null);
             boolean allowed = d != null && switch (d.allowed()) {
                 case VALUES_DIFFER -> n != null && f != null;
                 case NGINX_ONLY -> n != null && f == null;
                 case NGINX_ONLY_EMPTY -> "".equals(n) && f == null;
+                case FCGATE_ONLY -> n == null && f != null;
                 case NGINX_LAST_OF_REPEATED -> n != null && f != null
                         && (f.toString().endsWith(", " + n) || f.toString().endsWith("; " + n));
             };
