@@ -8,29 +8,41 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.GatewayDefaults;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.config.ListenAddress;
 import org.fcgate.gateway.config.StaticOptions;
 import org.fcgate.gateway.config.Timeouts;
+import org.fcgate.gateway.cgi.CgiOptions;
+import org.fcgate.gateway.cgi.TrustedProxies;
+import org.fcgate.gateway.fastcgi.ExternalServerOptions;
+import org.fcgate.gateway.fastcgi.FastCgiUpstreamOptions;
 import org.fcgate.gateway.http.HttpServer;
 import org.fcgate.gateway.path.DocumentRoot;
 import org.fcgate.gateway.route.PathMatcher;
 import org.fcgate.gateway.route.Route;
-import org.fcgate.gateway.upstream.Upstreams;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code fcgate serve}: static files from one root, with a FastCGI route for scripts whose upstream is not
- * configured yet (502) — phase 1 of the gateway. Defaults come from {@link GatewayDefaults}.
+ * {@code fcgate serve}: static files from one root, with a FastCGI route for scripts, forwarded to a managed pool
+ * ({@code --pool}, default php-cgi when on the PATH) or to external FastCGI servers ({@code --fastcgi}). Without
+ * {@code --root} it serves the bundled demo site with the sample legacy app as its pool. Defaults come from
+ * {@link GatewayDefaults}, {@link FastCgiUpstreamOptions}, {@link ExternalServerOptions} and {@code PoolConfig}.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Serve a document root over HTTP/1.1; scripts go to a FastCGI route.")
+        description = "Serve a document root over HTTP/1.1; scripts go to a FastCGI pool or server. "
+                + "Without --root: the bundled demo site.")
 public final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--root", required = true, paramLabel = "DIR", description = "Document root.")
+    /** How long SIGTERM waits for the pools to stop (their shutdown deadline is 10 s, plus the kill grace). */
+    private static final long SHUTDOWN_WAIT_SECONDS = 20;
+
+    @Option(names = "--root", paramLabel = "DIR", description = "Document root (default: the bundled demo site).")
     Path root;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Listen address.")
@@ -82,19 +94,126 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Idle keep-alive connection (closed).")
     Duration keepAliveTimeout = GatewayDefaults.KEEPALIVE_TIMEOUT;
 
+    @ArgGroup(exclusive = true)
+    Backends backends = new Backends();
+
+    /** Where scripts go: a managed pool command, or external FastCGI servers. */
+    static final class Backends {
+        @Option(names = "--pool", paramLabel = "'COMMAND ARGS'",
+                description = "Managed pool command (split at spaces). The child gets its listen socket as fd 0, or "
+                        + "binds {socket} when the command holds it. Default: php-cgi when on the PATH.")
+        String pool;
+
+        @Option(names = "--fastcgi", paramLabel = "ADDRESS", split = ",",
+                description = "External FastCGI server(s), unix:/path or host:port, used round-robin.")
+        List<String> fastcgi;
+    }
+
+    @Option(names = "--children", paramLabel = "N", description = "Pool: max_children (default 5).")
+    Integer children;
+
+    @Option(names = "--max-requests", paramLabel = "N", description = "Pool: recycle a child after N requests "
+            + "(default 0: never).")
+    Integer maxRequests;
+
+    @Option(names = "--request-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Pool: request_timeout, then 504 and the child is killed (default: off).")
+    Duration requestTimeout;
+
+    @Option(names = "--max-queue", paramLabel = "N", description = "Pool: queue_max, beyond it 503 (default 100).")
+    Integer maxQueue;
+
+    @Option(names = "--queue-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Pool: longest wait for a child, then 503 (default 5s).")
+    Duration queueTimeout;
+
+    @Option(names = "--fastcgi-max-connections", paramLabel = "N",
+            description = "External: connections per server (busy + kept idle).")
+    int fastcgiMaxConnections = ExternalServerOptions.DEFAULT_MAX_CONNECTIONS;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Connecting to a child or server (refused: 502 at once; no answer: 504).")
+    Duration connectTimeout = FastCgiUpstreamOptions.DEFAULT_CONNECT_TIMEOUT;
+
+    @Option(names = "--read-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Backend silent this long during a request: 504.")
+    Duration readTimeout = FastCgiUpstreamOptions.DEFAULT_READ_TIMEOUT;
+
+    @Option(names = "--stream-request-body", description = "Send bodies of known length to the backend as they "
+            + "arrive instead of buffering them first.")
+    boolean streamRequestBody = FastCgiUpstreamOptions.DEFAULT_STREAM_REQUEST_BODY;
+
+    @Option(names = "--no-response-buffering", description = "Read the backend only as fast as the client reads.")
+    boolean noResponseBuffering = !FastCgiUpstreamOptions.DEFAULT_BUFFER_RESPONSE;
+
+    @Option(names = "--server-name", paramLabel = "NAME", description = "SERVER_NAME (default: the request's Host).")
+    String serverName;
+
+    @Option(names = "--trusted-proxy", paramLabel = "CIDR", split = ",",
+            description = "Peers whose X-Forwarded-For sets REMOTE_ADDR (default: none).")
+    List<String> trustedProxies = new ArrayList<>();
+
     @Override
     public Integer call() throws IOException, InterruptedException {
-        GatewayConfig config = toConfig();
-        HttpServer server = HttpServer.start(config, Upstreams.none());
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fcgate-shutdown"));
-        server.awaitClose();
+        boolean demo = root == null;
+        if (demo && (backends.pool != null || backends.fastcgi != null)) {
+            throw new IllegalArgumentException("--pool and --fastcgi need --root (without it, serve runs the demo)");
+        }
+        Path siteRoot = demo ? DemoSite.extract() : root;
+        CountDownLatch cleanedUp = new CountDownLatch(1);
+        try (ServeUpstreams upstreams = ServeUpstreams.start(this, demo)) {
+            HttpServer server = HttpServer.start(toConfig(siteRoot, demo), upstreams.upstreams());
+            // SIGTERM: stop listening, then wait for this thread to stop the pools (children reaped, runtime
+            // directory removed) before the JVM halts.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                try {
+                    cleanedUp.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "fcgate-shutdown"));
+            String host = config(listen).host();
+            String shown = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1"
+                    : host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+            System.out.println("fcgate: " + (demo ? "demo site" : "serving " + root) + " on http://" + shown + ":"
+                    + server.port() + "/" + upstreams.describe());
+            System.out.flush();
+            server.awaitClose();
+        } finally {
+            if (demo) {
+                DemoSite.delete(siteRoot);
+            }
+            cleanedUp.countDown();
+        }
         return 0;
+    }
+
+    private static ListenAddress config(String listen) {
+        return ListenAddress.parse(listen);
+    }
+
+    /** The forwarding options these flags describe (the YAML configuration maps onto the same record). */
+    FastCgiUpstreamOptions upstreamOptions() {
+        CgiOptions cgi = CgiOptions.defaults().withTrustedProxies(TrustedProxies.parse(trustedProxies));
+        if (serverName != null) {
+            cgi = cgi.withServerName(serverName);
+        }
+        return FastCgiUpstreamOptions.defaults().withConnectTimeout(connectTimeout).withReadTimeout(readTimeout)
+                .withStreamRequestBody(streamRequestBody).withBufferResponse(!noResponseBuffering).withCgi(cgi);
     }
 
     /** The config these options describe; opens (and so checks) the document root. */
     GatewayConfig toConfig() throws IOException {
-        DocumentRoot docRoot = DocumentRoot.open(root, allowSymlinksOutsideRoot, !serveDotfiles);
-        LinkedHashSet<String> exts = new LinkedHashSet<>(scriptExtensions);
+        if (root == null) {
+            throw new IllegalArgumentException("--root is required here");
+        }
+        return toConfig(root, false);
+    }
+
+    private GatewayConfig toConfig(Path siteRoot, boolean demo) throws IOException {
+        DocumentRoot docRoot = DocumentRoot.open(siteRoot, allowSymlinksOutsideRoot, !serveDotfiles);
+        LinkedHashSet<String> exts = new LinkedHashSet<>(demo ? List.of(DemoSite.SCRIPT_EXTENSION) : scriptExtensions);
         List<Route> routes = List.of(
                 new Route.FastCgi(new PathMatcher.Extension(exts), docRoot, exts, upstream),
                 new Route.Static(new PathMatcher.Prefix("/"), docRoot, index, Optional.ofNullable(frontController)));

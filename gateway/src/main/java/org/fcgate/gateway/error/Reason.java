@@ -54,6 +54,15 @@ public enum Reason {
     METHOD_NOT_ALLOWED(405, "method not allowed"),
     // Upstreams
     NO_UPSTREAM(502, "no upstream configured"),
+    // FastCGI forwarding (docs/gateway.md, "Errors")
+    PARAMS_TOO_LARGE(431, "request header fields too large for the backend"),
+    BACKEND_OVERLOADED(503, "service overloaded, retry later"),
+    BACKEND_UNAVAILABLE(502, "backend unavailable"),
+    BACKEND_CONNECT_TIMEOUT(504, "backend did not accept the connection in time"),
+    BACKEND_TIMEOUT(504, "backend timed out"),
+    BACKEND_FAILED(502, "backend failed"),
+    BACKEND_PROTOCOL_ERROR(502, "backend sent an invalid response"),
+    TOO_MANY_REDIRECTS(500, "too many internal redirects"),
     PROXY_NOT_IMPLEMENTED(501, "proxy routes are not implemented");
 
     private final int status;

@@ -2,12 +2,17 @@ package org.fcgate.gateway.http;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
+import java.util.Optional;
 import org.fcgate.gateway.error.Reason;
 import org.fcgate.gateway.error.RejectedException;
 import org.fcgate.gateway.path.RequestPath;
@@ -38,6 +43,9 @@ import org.slf4j.LoggerFactory;
 final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExchangeHandler.class);
+
+    /** Local redirects (RFC 3875 §6.2.2) one request may follow, like nginx's internal redirect bound of 10. */
+    static final int MAX_LOCAL_REDIRECTS = 10;
 
     private final Router router;
     private final StaticFileResponder staticFiles;
@@ -134,13 +142,19 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         final ChannelHandlerContext ctx;
         final RequestHead head;
         final ResponseWriter writer;
+        final int redirects;
         UpstreamExchange body;
         boolean requestComplete;
         boolean responseStarted;
 
         Exchange(ChannelHandlerContext ctx, RequestHead head) {
+            this(ctx, head, 0);
+        }
+
+        Exchange(ChannelHandlerContext ctx, RequestHead head, int redirects) {
             this.ctx = ctx;
             this.head = head;
+            this.redirects = redirects;
             this.writer = new ResponseWriter(ctx, head.request().protocolVersion(), this);
         }
 
@@ -149,12 +163,14 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
                 if (head.expectContinue()) {
                     writer.sendContinue();
                 }
+                boolean secure = ctx.pipeline().get(SslHandler.class) != null;
                 UpstreamRequest request = new UpstreamRequest(head.request(), f.path(), head.target().query(),
-                        head.host(), f.script(), ctx.channel().remoteAddress(), ctx.channel().localAddress(),
+                        head.host(), f.script(), f.documentRoot(), ctx.channel().remoteAddress(),
+                        ctx.channel().localAddress(),
                         head.framing() instanceof BodyFraming.Fixed fixed ? fixed.length()
-                                : head.framing().hasBody() ? -1 : 0);
+                                : head.framing().hasBody() ? -1 : 0, secure);
                 body = f.upstream().start(request, new UpstreamResponseSink(ctx, head, writer,
-                        () -> responseStarted = true));
+                        () -> responseStarted = true, this::redirectLocally));
                 return;
             }
             if (head.expectContinue()) {
@@ -195,6 +211,49 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             } else {
                 throw new IllegalStateException("not answered here: " + dispatch);
             }
+        }
+
+        /**
+         * The upstream asked for a local redirect: the same connection serves {@code pathAndQuery} as a GET without a
+         * body, routed from the top. A request whose body is still arriving (a streamed body) gets a 302 instead, as
+         * we cannot start a second exchange while the first one's body is being read.
+         */
+        private void redirectLocally(String pathAndQuery) {
+            if (!requestComplete) {
+                responseStarted = true;
+                writer.sendRedirect(HttpResponseStatus.FOUND, pathAndQuery, head.keepAlive());
+                return;
+            }
+            if (redirects >= MAX_LOCAL_REDIRECTS) {
+                responseStarted = true;
+                log(ctx, requestCount, Reason.TOO_MANY_REDIRECTS);
+                writer.sendError(Reason.TOO_MANY_REDIRECTS, head.keepAlive(), isHeadRequest());
+                return;
+            }
+            int q = pathAndQuery.indexOf('?');
+            String rawPath = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
+            String query = q < 0 ? "" : pathAndQuery.substring(q + 1);
+            HttpMethod method = isHeadRequest() ? HttpMethod.HEAD : HttpMethod.GET;
+            DefaultHttpRequest request = new DefaultHttpRequest(head.request().protocolVersion(), method,
+                    pathAndQuery, head.request().headers().copy());
+            request.headers().remove(HttpHeaderNames.CONTENT_LENGTH).remove(HttpHeaderNames.TRANSFER_ENCODING)
+                    .remove(HttpHeaderNames.CONTENT_TYPE).remove(HttpHeaderNames.EXPECT);
+            RequestHead next = new RequestHead(request, new RequestTarget(rawPath, query, Optional.empty()),
+                    head.host(), new BodyFraming.None(), head.keepAlive(), false);
+            Exchange e = new Exchange(ctx, next, redirects + 1);
+            e.requestComplete = true;
+            current = e;
+            Dispatch dispatch = route(next);
+            if (dispatch instanceof Dispatch.Forward) {
+                e.start(dispatch);
+                e.body.end(EmptyHttpHeaders.INSTANCE);
+            } else {
+                e.answer(dispatch, next.keepAlive());
+            }
+        }
+
+        private boolean isHeadRequest() {
+            return head.request().method().equals(HttpMethod.HEAD);
         }
 
         @Override

@@ -15,7 +15,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Date;
+import java.util.Optional;
 import org.fcgate.gateway.error.Reason;
 import org.fcgate.gateway.staticfiles.StaticResponse;
 
@@ -49,6 +51,11 @@ final class ResponseWriter {
 
     /** A small text/plain response for {@code reason}; no body bytes for HEAD. */
     void sendError(Reason reason, boolean keepAlive, boolean headRequest) {
+        sendError(reason, keepAlive, headRequest, Optional.empty());
+    }
+
+    /** As {@link #sendError(Reason, boolean, boolean)}, with {@code Retry-After} in whole seconds when given. */
+    void sendError(Reason reason, boolean keepAlive, boolean headRequest, Optional<Duration> retryAfter) {
         HttpResponseStatus status = HttpResponseStatus.valueOf(reason.status());
         ByteBuf body = Unpooled.copiedBuffer(status.code() + " " + status.reasonPhrase() + ": " + reason.message()
                 + "\n", StandardCharsets.US_ASCII);
@@ -58,6 +65,8 @@ final class ResponseWriter {
         if (reason == Reason.METHOD_NOT_ALLOWED) {
             head.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
         }
+        retryAfter.ifPresent(d -> head.headers().set(HttpHeaderNames.RETRY_AFTER,
+                Math.max(1, (d.toMillis() + 999) / 1000)));
         if (headRequest) {
             body.release();
             send(head, new StaticResponse.Body.Empty(), keepAlive);
@@ -67,7 +76,11 @@ final class ResponseWriter {
     }
 
     void sendRedirect(String location, boolean keepAlive) {
-        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.MOVED_PERMANENTLY);
+        sendRedirect(HttpResponseStatus.MOVED_PERMANENTLY, location, keepAlive);
+    }
+
+    void sendRedirect(HttpResponseStatus status, String location, boolean keepAlive) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
         head.headers().set(HttpHeaderNames.LOCATION, location);
         head.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
         send(head, new StaticResponse.Body.Empty(), keepAlive);

@@ -11,6 +11,9 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Consumer;
 import org.fcgate.gateway.error.Reason;
 import org.fcgate.gateway.upstream.ResponseSink;
 
@@ -27,15 +30,18 @@ final class UpstreamResponseSink implements ResponseSink {
     private final RequestHead request;
     private final ResponseWriter writer;
     private final Runnable onStart;
+    private final Consumer<String> localRedirect;
     private State state = State.NO_HEAD;
     private boolean keepAlive;
     private boolean dropBody;
 
-    UpstreamResponseSink(ChannelHandlerContext ctx, RequestHead request, ResponseWriter writer, Runnable onStart) {
+    UpstreamResponseSink(ChannelHandlerContext ctx, RequestHead request, ResponseWriter writer, Runnable onStart,
+                         Consumer<String> localRedirect) {
         this.ctx = ctx;
         this.request = request;
         this.writer = writer;
         this.onStart = onStart;
+        this.localRedirect = localRedirect;
         this.keepAlive = request.keepAlive();
     }
 
@@ -82,6 +88,27 @@ final class UpstreamResponseSink implements ResponseSink {
 
     @Override
     public void fail(Reason reason) {
+        fail(reason, Optional.empty());
+    }
+
+    @Override
+    public void fail(Reason reason, Duration retryAfter) {
+        fail(reason, Optional.of(retryAfter));
+    }
+
+    @Override
+    public void redirectLocally(String pathAndQuery) {
+        requireState(State.NO_HEAD);
+        state = State.ENDED;
+        localRedirect.accept(pathAndQuery);
+    }
+
+    @Override
+    public Future<Void> closeFuture() {
+        return ctx.channel().closeFuture();
+    }
+
+    private void fail(Reason reason, Optional<Duration> retryAfter) {
         if (state == State.ENDED) {
             return;
         }
@@ -93,7 +120,7 @@ final class UpstreamResponseSink implements ResponseSink {
         state = State.ENDED;
         onStart.run();
         // The request's framing was fine, so the connection stays usable (if its body has been read).
-        writer.sendError(reason, keepAlive, request.request().method().equals(HttpMethod.HEAD));
+        writer.sendError(reason, keepAlive, request.request().method().equals(HttpMethod.HEAD), retryAfter);
     }
 
     private void requireState(State expected) {

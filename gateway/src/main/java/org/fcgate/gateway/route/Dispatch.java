@@ -1,5 +1,6 @@
 package org.fcgate.gateway.route;
 
+import java.nio.file.Path;
 import org.fcgate.gateway.error.Reason;
 import org.fcgate.gateway.path.DocumentRoot;
 import org.fcgate.gateway.path.RequestPath;
@@ -15,8 +16,12 @@ public sealed interface Dispatch {
     /** A directory was asked for without its trailing slash: 301 to {@code location} (path only, query appended). */
     record AddSlash(String location) implements Dispatch { }
 
-    /** Run {@code script} on {@code upstream}; {@code path} is the routed path (after any try-files rewrite). */
-    record Forward(Upstream upstream, RequestPath path, ScriptResolver.Script script) implements Dispatch { }
+    /**
+     * Run {@code script} on {@code upstream}; {@code path} is the routed path (after any try-files rewrite);
+     * {@code documentRoot} is the route's real root (DOCUMENT_ROOT).
+     */
+    record Forward(Upstream upstream, RequestPath path, ScriptResolver.Script script, Path documentRoot)
+            implements Dispatch { }
 
     /** Answer with an error status. */
     record Refuse(Reason reason) implements Dispatch { }

@@ -56,7 +56,7 @@ public final class Router {
             // R32: no dispatch, and the body does not say where the root is.
             return new Dispatch.Refuse(Reason.NOT_FOUND);
         }
-        return new Dispatch.Forward(upstreams.lookup(route.upstream()), path, script.get());
+        return new Dispatch.Forward(upstreams.lookup(route.upstream()), path, script.get(), route.root().realRoot());
     }
 
     private Dispatch serveStatic(Route.Static route, RequestPath path, int reroutes) {

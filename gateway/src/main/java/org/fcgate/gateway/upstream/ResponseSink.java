@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import java.time.Duration;
 import org.fcgate.gateway.error.Reason;
 
 /**
@@ -28,4 +29,17 @@ public interface ResponseSink {
 
     /** The exchange failed: before the head, the client gets {@code reason}'s status; after it, the connection closes. */
     void fail(Reason reason);
+
+    /** Like {@link #fail(Reason)}, with {@code Retry-After} (whole seconds, at least 1) on the error response. */
+    void fail(Reason reason, Duration retryAfter);
+
+    /**
+     * Instead of a head: the upstream answered with a local {@code Location} and no {@code Status} (RFC 3875 §6.2.2,
+     * "local redirect response"). The HTTP layer re-routes {@code pathAndQuery} as a GET through the same router, at
+     * most a bounded number of times; this exchange is then over.
+     */
+    void redirectLocally(String pathAndQuery);
+
+    /** Completes when the client connection closes, for whatever reason (client abort, write failure, our close). */
+    Future<Void> closeFuture();
 }

@@ -2,6 +2,7 @@ package org.fcgate.gateway.upstream;
 
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.SocketAddress;
+import java.nio.file.Path;
 import org.fcgate.gateway.path.RequestPath;
 import org.fcgate.gateway.path.ScriptResolver;
 
@@ -13,12 +14,19 @@ import org.fcgate.gateway.path.ScriptResolver;
  * @param query      the raw query string without '?', or empty (QUERY_STRING)
  * @param host       the effective host: the absolute-form authority or the Host header (HTTP_HOST, SERVER_NAME)
  * @param script     SCRIPT_NAME, SCRIPT_FILENAME, PATH_INFO
+ * @param documentRoot the route's real document root (DOCUMENT_ROOT, PATH_TRANSLATED)
  * @param remote     the client (REMOTE_ADDR, REMOTE_PORT)
  * @param local      the listening side (SERVER_ADDR, SERVER_PORT)
  * @param bodyLength the declared Content-Length, or -1 for a chunked body (CONTENT_LENGTH is then set after
  *                   buffering, as php-fpm needs it)
+ * @param secure     whether the client connection is TLS (HTTPS=on)
  */
 public record UpstreamRequest(HttpRequest head, RequestPath path, String query, String host,
-                              ScriptResolver.Script script, SocketAddress remote, SocketAddress local,
-                              long bodyLength) {
+                              ScriptResolver.Script script, Path documentRoot, SocketAddress remote, SocketAddress local,
+                              long bodyLength, boolean secure) {
+
+    /** The request URI for logs and the pool scoreboard: the raw target, which never holds CR or LF. */
+    public String uri() {
+        return head.uri();
+    }
 }

@@ -71,4 +71,50 @@ class ServeCommandTest {
         assertThat(cmd2.execute("serve", "--root", root.toString(), "--header-timeout", "20")).isNotZero();
         assertThat(err2.toString()).contains("needs a unit");
     }
+
+    @Test
+    void poolOptionsMapToThePoolConfig() throws Exception {
+        ServeCommand serve = new ServeCommand();
+        new CommandLine(serve).parseArgs("--root", root.toString(), "--pool", "php-cgi8.2 -b {socket}",
+                "--children", "4", "--max-requests", "500", "--request-timeout", "30s", "--max-queue", "7",
+                "--queue-timeout", "2s");
+        org.fcgate.pool.config.PoolConfig c = ServeUpstreams.poolConfig(serve,
+                java.util.List.of(serve.backends.pool.split(" ")), false);
+        assertThat(c.name()).isEqualTo("php");
+        assertThat(c.convention()).isEqualTo(org.fcgate.pool.config.SocketConvention.BIND);
+        assertThat(c.maxChildren()).isEqualTo(4);
+        assertThat(c.maxRequests()).isEqualTo(500);
+        assertThat(c.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.queueMax()).isEqualTo(7);
+        assertThat(c.queueTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.env()).containsEntry("PHP_FCGI_CHILDREN", "0");
+    }
+
+    @Test
+    void forwardingOptionsMapToTheUpstreamRecord() throws Exception {
+        ServeCommand serve = new ServeCommand();
+        new CommandLine(serve).parseArgs("--root", root.toString(), "--fastcgi", "unix:/run/php/fpm.sock,127.0.0.1:9000",
+                "--connect-timeout", "250ms", "--stream-request-body", "--no-response-buffering",
+                "--trusted-proxy", "10.0.0.0/8", "--server-name", "app.example");
+        var o = serve.upstreamOptions();
+        assertThat(o.connectTimeout()).isEqualTo(Duration.ofMillis(250));
+        assertThat(o.streamRequestBody()).isTrue();
+        assertThat(o.bufferResponse()).isFalse();
+        assertThat(o.cgi().serverName()).hasValue("app.example");
+        assertThat(o.cgi().trustedProxies().trusts(java.net.InetAddress.getByName("10.1.2.3"))).isTrue();
+        assertThat(serve.backends.fastcgi).containsExactly("unix:/run/php/fpm.sock", "127.0.0.1:9000");
+        var defaults = new ServeCommand();
+        new CommandLine(defaults).parseArgs("--root", root.toString());
+        assertThat(defaults.upstreamOptions()).isEqualTo(org.fcgate.gateway.fastcgi.FastCgiUpstreamOptions.defaults());
+    }
+
+    @Test
+    void poolAndFastcgiAreExclusive() {
+        StringWriter err = new StringWriter();
+        CommandLine cmd = FcgateCommand.commandLine();
+        cmd.setErr(new PrintWriter(err));
+        assertThat(cmd.execute("serve", "--root", root.toString(), "--pool", "php-cgi", "--fastcgi", "127.0.0.1:9000"))
+                .isNotZero();
+        assertThat(err.toString()).contains("mutually exclusive");
+    }
 }

@@ -43,7 +43,6 @@ public final class NginxProcess implements AutoCloseable {
             throw new AssertionError(FASTCGI_PARAMS + " is missing: install the Debian package nginx (nginx-common)");
         }
         int port = freeLoopbackPort();
-        Path conf = dir.resolve("nginx.conf");
         Path errorLog = dir.resolve("nginx-error.log");
         String upstream = switch (mode) {
             case PER_REQUEST -> "";
@@ -92,6 +91,68 @@ public final class NginxProcess implements AutoCloseable {
                     }
                 }
                 """.formatted(dir, errorLog, upstream, port, FASTCGI_PARAMS, pass);
+        return launch(binary, dir, port, config);
+    }
+
+    /**
+     * nginx in front of PHP (php-fpm) the way a careful operator writes it: a document root, {@code try_files} on the
+     * script so a missing one is nginx's 404 (CVE-2019-11043 mitigation), PATH_INFO split off with
+     * {@code fastcgi_split_path_info} and saved before {@code try_files} resets it, SCRIPT_FILENAME and
+     * PATH_TRANSLATED from the root, and {@code HTTP_PROXY ""} against httpoxy (R17). Under {@code /stock/} the same
+     * without that last line, to show what stock nginx passes. Bodies up to {@code maxBodyMiB} MiB.
+     */
+    public static NginxProcess startPhp(Path dir, Path docRoot, Path fpmSocket, int maxBodyMiB) {
+        Path binary = PeerBinaries.require("nginx", "nginx");
+        int port = freeLoopbackPort();
+        String php = """
+                            fastcgi_split_path_info ^(.+?\\.php)(/.*)$;
+                            set $path_info $fastcgi_path_info;
+                            try_files $fastcgi_script_name =404;
+                            include %1$s;
+                            fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+                            fastcgi_param PATH_INFO $path_info;
+                            fastcgi_param PATH_TRANSLATED $document_root$path_info;
+                            fastcgi_pass unix:%2$s;""".formatted(FASTCGI_PARAMS, fpmSocket);
+        String config = """
+                daemon off;
+                master_process off;
+                worker_processes 1;
+                pid %1$s/nginx.pid;
+                error_log %2$s info;
+                events {
+                    worker_connections 64;
+                }
+                http {
+                    access_log %1$s/nginx-access.log;
+                    client_body_temp_path %1$s/client_body;
+                    proxy_temp_path %1$s/proxy;
+                    fastcgi_temp_path %1$s/fastcgi;
+                    uwsgi_temp_path %1$s/uwsgi;
+                    scgi_temp_path %1$s/scgi;
+                    client_max_body_size %3$dm;
+                    server {
+                        listen 127.0.0.1:%4$d;
+                        server_name localhost;
+                        root %5$s;
+                        index index.php;
+                        location ^~ /stock/ {
+                            location ~ [^/]\\.php(/|$) {
+                %6$s
+                            }
+                        }
+                        location ~ [^/]\\.php(/|$) {
+                %6$s
+                            fastcgi_param HTTP_PROXY "";
+                        }
+                    }
+                }
+                """.formatted(dir, dir.resolve("nginx-error.log"), maxBodyMiB, port, docRoot, php);
+        return launch(binary, dir, port, config);
+    }
+
+    private static NginxProcess launch(Path binary, Path dir, int port, String config) {
+        Path conf = dir.resolve("nginx.conf");
+        Path errorLog = dir.resolve("nginx-error.log");
         try {
             Files.writeString(conf, config);
         } catch (IOException e) {
@@ -109,7 +170,11 @@ public final class NginxProcess implements AutoCloseable {
         return new NginxProcess(p, port);
     }
 
-    private static int freeLoopbackPort() {
+    public int port() {
+        return port;
+    }
+
+    static int freeLoopbackPort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {

@@ -26,6 +26,14 @@ public final class PhpFpmProcess implements AutoCloseable {
 
     /** Writes {@code dir/php-fpm.conf}, starts php-fpm in the foreground and waits until its pool accepts. */
     public static PhpFpmProcess start(Path dir) {
+        return start(dir, List.of());
+    }
+
+    /**
+     * As {@link #start(Path)}, with {@code poolDirectives} appended to the pool section; a later directive wins over
+     * an earlier one of the same name (e.g. {@code clear_env = yes}).
+     */
+    public static PhpFpmProcess start(Path dir, List<String> poolDirectives) {
         Path binary = PeerBinaries.require("php-fpm8.2", "php8.2-fpm");
         Path socket = dir.resolve("php-fpm.sock");
         Path conf = dir.resolve("php-fpm.conf");
@@ -42,7 +50,8 @@ public final class PhpFpmProcess implements AutoCloseable {
                 pm.max_children = %4$d
                 clear_env = no
                 catch_workers_output = yes
-                """.formatted(dir, log, socket, MAX_CHILDREN);
+                %5$s
+                """.formatted(dir, log, socket, MAX_CHILDREN, String.join("\n", poolDirectives));
         try {
             Files.writeString(conf, config);
         } catch (IOException e) {

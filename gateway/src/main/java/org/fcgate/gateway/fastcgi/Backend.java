@@ -1,0 +1,87 @@
+package org.fcgate.gateway.fastcgi;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.fcgate.gateway.error.Reason;
+import org.fcgate.pool.Revocation;
+
+/**
+ * Where a FastCGI exchange gets a connected backend for one request: a managed pool's child (one lease, one
+ * connection) or an external server (pooled connections).
+ */
+interface Backend {
+
+    /** For logs: the pool or server group name. */
+    String name();
+
+    /**
+     * Asks for a connection registered on {@code loop}; exactly one callback method runs later, on {@code loop}.
+     * The returned handle gives up a request still waiting (queued, connecting): nothing is called after it.
+     */
+    Runnable open(EventLoop loop, String uri, Callback callback);
+
+    /** Stops handing out connections and closes idle ones. */
+    void close();
+
+    interface Callback {
+        void opened(Session session);
+
+        void failed(Failure failure);
+    }
+
+    /** Why no connection: the client's status, a cause for the log, and Retry-After for a 503. */
+    record Failure(Reason reason, String cause, Optional<Duration> retryAfter) {
+        static Failure of(Reason reason, String cause) {
+            return new Failure(reason, cause, Optional.empty());
+        }
+    }
+
+    /** One connected backend lent to one request. Exactly one of {@link #release}/{@link #releaseBroken}. */
+    interface Session {
+        Channel channel();
+
+        BackendHandler handler();
+
+        /** Whether BEGIN_REQUEST asks for FCGI_KEEP_CONN. */
+        boolean keepConn();
+
+        /** The child's pid, 0 when unknown (external servers). */
+        long pid();
+
+        /** Completes if a managed pool takes the child back mid-request; never for external servers. */
+        CompletableFuture<Revocation> revoked();
+
+        /** The request ended cleanly (END_REQUEST read): the connection or child may be reused. */
+        void release();
+
+        /** I/O error, protocol error, abort: the connection is closed; a managed child is stopped and replaced. */
+        void releaseBroken();
+    }
+
+    /** Creates the channel for {@code address} on {@code loop}; it reads only when asked ({@code AUTO_READ=false}). */
+    static io.netty.channel.ChannelFuture connect(EventLoop loop, BackendAddress address,
+                                                  java.net.SocketAddress resolved, Duration timeout,
+                                                  BackendHandler handler) {
+        Transport t = Transport.current();
+        return new io.netty.bootstrap.Bootstrap()
+                .group(loop)
+                .channel(t.channelFor(address))
+                .option(io.netty.channel.ChannelOption.AUTO_READ, false)
+                .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
+                .handler(handler)
+                .connect(resolved);
+    }
+
+    /** The client's answer for a failed connect: 504 when it timed out (a black hole), else 502 (R61). */
+    static Failure connectFailure(BackendAddress address, Throwable cause) {
+        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+            return Failure.of(Reason.BACKEND_CONNECT_TIMEOUT, "connect to " + address + " timed out");
+        }
+        return Failure.of(Reason.BACKEND_UNAVAILABLE, "connect to " + address + " failed: "
+                + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()));
+    }
+}

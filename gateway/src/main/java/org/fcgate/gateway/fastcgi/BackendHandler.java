@@ -1,0 +1,94 @@
+package org.fcgate.gateway.fastcgi;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import org.fcgate.fcgi.client.ClientResponseDecoder;
+import org.fcgate.fcgi.protocol.FcgiLimits;
+
+/**
+ * The only handler of a backend connection's pipeline: hands bytes and events to the exchange that holds the
+ * connection. The channel runs with {@code AUTO_READ=false}; the exchange asks for more when it wants it. A
+ * connection kept idle for reuse has no exchange: any byte or close then ends it (php-fpm closing it is normal).
+ */
+final class BackendHandler extends ChannelInboundHandlerAdapter {
+
+    /** What a connection's holder hears. */
+    interface Events {
+        void backendRead(ByteBuf data);
+
+        void backendReadComplete();
+
+        void backendInactive();
+
+        void backendException(Throwable cause);
+    }
+
+    private final ClientResponseDecoder decoder;
+    private Events events;
+    private Runnable whenIdleLost;
+
+    BackendHandler(FcgiLimits limits) {
+        this.decoder = new ClientResponseDecoder(limits);
+    }
+
+    ClientResponseDecoder decoder() {
+        return decoder;
+    }
+
+    void attach(Events e) {
+        this.events = e;
+        this.whenIdleLost = null;
+    }
+
+    /** Kept idle: {@code lost} runs if the connection closes or speaks before it is used again. */
+    void detach(Runnable lost) {
+        this.events = null;
+        this.whenIdleLost = lost;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf data = (ByteBuf) msg;
+        if (events == null) {
+            data.release();
+            idleLost(ctx);
+            return;
+        }
+        events.backendRead(data);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (events != null) {
+            events.backendReadComplete();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (events != null) {
+            events.backendInactive();
+        } else {
+            idleLost(ctx);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (events != null) {
+            events.backendException(cause);
+        } else {
+            idleLost(ctx);
+        }
+    }
+
+    private void idleLost(ChannelHandlerContext ctx) {
+        Runnable lost = whenIdleLost;
+        whenIdleLost = null;
+        ctx.close();
+        if (lost != null) {
+            lost.run();
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package org.fcgate.gateway.fastcgi;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A group of external FastCGI servers (php-fpm and the like), used round-robin.
+ *
+ * @param name           the upstream name routes refer to
+ * @param addresses      {@code unix:/path} or {@code host:port}, at least one
+ * @param maxConnections per server: connections open at once (busy + idle kept); more requests wait for one, up to
+ *                       {@code queueTimeout}. Keep it at or below the server's worker count (php-fpm
+ *                       {@code pm.max_children}): an idle kept connection pins a php-fpm worker
+ * @param keepAlive      ask the server to keep the connection (FCGI_KEEP_CONN) and reuse it
+ * @param idleTimeout    a kept connection idle this long is closed
+ * @param queueTimeout   longest wait for a connection slot → 503 with Retry-After
+ * @param retryAfter     the Retry-After of that 503
+ */
+public record ExternalServerOptions(String name, List<BackendAddress> addresses, int maxConnections,
+                                    boolean keepAlive, Duration idleTimeout, Duration queueTimeout,
+                                    Duration retryAfter) {
+
+    public static final int DEFAULT_MAX_CONNECTIONS = 16;
+    public static final boolean DEFAULT_KEEP_ALIVE = true;
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
+
+    public ExternalServerOptions {
+        addresses = List.copyOf(addresses);
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("[upstream " + name + "] needs at least one FastCGI address");
+        }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("[upstream " + name + "] max connections (" + maxConnections
+                    + ") must be at least 1");
+        }
+        if (idleTimeout.isNegative() || queueTimeout.isNegative() || retryAfter.isNegative()) {
+            throw new IllegalArgumentException("[upstream " + name + "] durations must not be negative");
+        }
+    }
+
+    public static ExternalServerOptions of(String name, List<BackendAddress> addresses) {
+        return new ExternalServerOptions(name, addresses, DEFAULT_MAX_CONNECTIONS, DEFAULT_KEEP_ALIVE,
+                DEFAULT_IDLE_TIMEOUT, DEFAULT_QUEUE_TIMEOUT, DEFAULT_RETRY_AFTER);
+    }
+
+    public ExternalServerOptions withMaxConnections(int n) {
+        return new ExternalServerOptions(name, addresses, n, keepAlive, idleTimeout, queueTimeout, retryAfter);
+    }
+
+    public ExternalServerOptions withKeepAlive(boolean on) {
+        return new ExternalServerOptions(name, addresses, maxConnections, on, idleTimeout, queueTimeout, retryAfter);
+    }
+
+    public ExternalServerOptions withIdleTimeout(Duration d) {
+        return new ExternalServerOptions(name, addresses, maxConnections, keepAlive, d, queueTimeout, retryAfter);
+    }
+}

@@ -1,0 +1,633 @@
+package org.fcgate.gateway.fastcgi;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.fcgate.fcgi.client.ClientRequestEncoder;
+import org.fcgate.fcgi.client.ResponseHeadParser;
+import org.fcgate.fcgi.client.ResponseListener;
+import org.fcgate.fcgi.params.Params;
+import org.fcgate.fcgi.protocol.Fcgi;
+import org.fcgate.fcgi.protocol.FcgiProtocolException;
+import org.fcgate.fcgi.protocol.ProtocolStatus;
+import org.fcgate.fcgi.protocol.RecordEncoder;
+import org.fcgate.fcgi.protocol.Role;
+import org.fcgate.gateway.cgi.CgiEnvironment;
+import org.fcgate.gateway.error.Reason;
+import org.fcgate.gateway.upstream.ResponseSink;
+import org.fcgate.gateway.upstream.UpstreamExchange;
+import org.fcgate.gateway.upstream.UpstreamRequest;
+import org.fcgate.pool.Revocation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request forwarded over FastCGI, on the client connection's event loop from start to end. Steps:
+ * <ol>
+ *   <li>BODY: the request body is collected whole ({@link RequestBody}), unless the route streams bodies of known
+ *       length; then the CGI environment is built (431 when too large, before any backend contact, R22);</li>
+ *   <li>ACQUIRING: the {@link Backend} is asked for a connection (a managed child's lease, or a pooled connection);
+ *       refusal → 503 + Retry-After, connect failure → 502/504;</li>
+ *   <li>RUNNING: BEGIN_REQUEST, PARAMS and STDIN go out; STDOUT is parsed as a CGI head ({@link CgiResponse}), then
+ *       streamed to the client. When the client is slower, bytes wait in memory, then in a temp file, so the backend
+ *       is read to its end without waiting for the client;</li>
+ *   <li>BACKEND_DONE: END_REQUEST arrived, the backend is released at once; what is buffered still drains to the
+ *       client;</li>
+ *   <li>DONE: the response ended, failed, or the client went away (then ABORT_REQUEST and close, R51).</li>
+ * </ol>
+ * Every failure goes through {@link #fail} once: logged with upstream, pid, URI and cause (no stack trace), the
+ * backend closed (a managed child is stopped and replaced), the client answered (before the head) or cut off (after
+ * it, never a clean-looking end, R48).
+ */
+final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendHandler.Events {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FcgiExchange.class);
+    private static final int REQUEST_ID = 1;
+    private static final int SPOOL_READ = 64 * 1024;
+
+    private enum State { BODY, ACQUIRING, RUNNING, BACKEND_DONE, DONE }
+
+    private final FastCgiUpstream upstream;
+    private final FastCgiUpstreamOptions options;
+    private final UpstreamRequest request;
+    private final ResponseSink sink;
+    private final EventLoop loop;
+    private final boolean streaming;
+    private final boolean headRequest;
+    private final StderrLog stderr;
+    private final GenericFutureListener<Future<Void>> onClientClose = f -> clientClosed();
+    private State state = State.BODY;
+    private RequestBody body;
+    private CompositeByteBuf pendingStdin;
+    private boolean bodyEnded;
+    private Params params;
+    private Runnable cancelOpen;
+    private Backend.Session session;
+    private Channel backend;
+    private ResponseHeadParser headParser;
+    private ScheduledFuture<?> readTimer;
+    private long lastBackendRead;
+    // Response
+    private String localRedirect;
+    private boolean headSent;
+    private boolean dropBody;
+    private boolean buffering;
+    private long lengthLeft = -1;
+    private boolean extraWarned;
+    private long inFlight;
+    private boolean readPaused;
+    private TempFile spool;
+    private boolean spoolReading;
+    private boolean clientGone;
+
+    FcgiExchange(FastCgiUpstream upstream, UpstreamRequest request, ResponseSink sink) {
+        this.upstream = upstream;
+        this.options = upstream.options();
+        this.request = request;
+        this.sink = sink;
+        this.loop = (EventLoop) sink.executor();
+        this.headRequest = request.head().method().equals(HttpMethod.HEAD);
+        this.streaming = options.streamRequestBody() && request.bodyLength() >= 0;
+        this.stderr = new StderrLog(upstream.name(), upstream.stderrLimiter(), options.stderrLineMaxBytes(),
+                request.uri());
+        sink.closeFuture().addListener(onClientClose);
+        if (streaming) {
+            pendingStdin = io.netty.buffer.ByteBufAllocator.DEFAULT.compositeBuffer(Integer.MAX_VALUE);
+            acquire(request.bodyLength());
+        } else {
+            body = new RequestBody(io.netty.buffer.ByteBufAllocator.DEFAULT, options.requestBufferMemory(),
+                    options.tempDirectory());
+        }
+    }
+
+    // ---- request body, from the HTTP layer -------------------------------------------------------------------
+
+    @Override
+    public void content(ByteBuf chunk) {
+        if (state == State.DONE || bodyEnded) {
+            chunk.release();
+        } else if (!streaming) {
+            body.append(chunk);
+        } else if (state == State.RUNNING) {
+            writeStdin(chunk);
+            backend.flush();
+        } else {
+            pendingStdin.addComponent(true, chunk);
+        }
+    }
+
+    @Override
+    public void end(HttpHeaders trailers) {
+        if (state == State.DONE || bodyEnded) {
+            return;
+        }
+        bodyEnded = true;
+        if (!streaming) {
+            acquire(body.size());
+        } else if (state == State.RUNNING) {
+            writeStdinEnd();
+            backend.flush();
+        }
+    }
+
+    @Override
+    public void abort() {
+        clientClosed();
+    }
+
+    // ---- backend acquisition ---------------------------------------------------------------------------------
+
+    private void acquire(long contentLength) {
+        CgiEnvironment.Result env = CgiEnvironment.build(request, contentLength, options.cgi(),
+                options.limits().maxParamsBytes());
+        if (env instanceof CgiEnvironment.Result.TooLarge tooLarge) {
+            fail(Reason.PARAMS_TOO_LARGE, "CGI params of " + tooLarge.encodedBytes() + " bytes exceed "
+                    + tooLarge.limit(), Optional.empty());
+            return;
+        }
+        params = ((CgiEnvironment.Result.Built) env).params();
+        state = State.ACQUIRING;
+        cancelOpen = upstream.backend().open(loop, request.uri(), new Backend.Callback() {
+            @Override
+            public void opened(Backend.Session s) {
+                onOpened(s);
+            }
+
+            @Override
+            public void failed(Backend.Failure failure) {
+                if (state == State.ACQUIRING) {
+                    fail(failure.reason(), failure.cause(), failure.retryAfter());
+                }
+            }
+        });
+    }
+
+    private void onOpened(Backend.Session s) {
+        if (state != State.ACQUIRING) {
+            s.handler().detach(null);
+            s.release(); // the client went away meanwhile; nothing was sent
+            return;
+        }
+        session = s;
+        backend = s.channel();
+        stderr.pid(s.pid());
+        s.handler().attach(this);
+        s.revoked().thenAccept(why -> loop.execute(() -> revoked(why)));
+        state = State.RUNNING;
+        headParser = new ResponseHeadParser(options.limits(), REQUEST_ID);
+        s.handler().decoder().register(REQUEST_ID, this);
+        Params p = params;
+        params = null;
+        backend.write(encode(ClientRequestEncoder.headSize(p),
+                dst -> ClientRequestEncoder.writeHead(dst, REQUEST_ID, Role.RESPONDER, s.keepConn(), p)));
+        if (streaming) {
+            if (pendingStdin.isReadable()) {
+                writeStdin(pendingStdin);
+            } else {
+                pendingStdin.release();
+            }
+            pendingStdin = null;
+            if (bodyEnded) {
+                writeStdinEnd();
+            }
+            backend.flush();
+        } else {
+            ByteBuf whole = body.takeMemory();
+            if (whole != null) {
+                writeStdin(whole);
+                writeStdinEnd();
+                backend.flush();
+            } else {
+                backend.flush();
+                pumpBodyFile();
+            }
+        }
+        lastBackendRead = System.nanoTime();
+        armReadTimer();
+        backend.read();
+    }
+
+    /** STDIN from the spilled body file, one read at a time, each written before the next is read. */
+    private void pumpBodyFile() {
+        TempFile file = body.file();
+        if (file.unread() == 0) {
+            writeStdinEnd();
+            backend.flush();
+            return;
+        }
+        file.read(Fcgi.MAX_CONTENT_LENGTH).whenComplete((bytes, error) -> loop.execute(() -> {
+            if (state != State.RUNNING) {
+                return;
+            }
+            if (error != null) {
+                fail(Reason.BACKEND_FAILED, "request body temp file: " + error.getMessage(), Optional.empty());
+                return;
+            }
+            backend.writeAndFlush(encodeStdin(bytes)).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess() && state == State.RUNNING) {
+                    pumpBodyFile();
+                }
+            });
+        }));
+    }
+
+    private void writeStdin(ByteBuf data) {
+        try {
+            backend.write(encodeStdin(data.nioBuffer()));
+        } finally {
+            data.release();
+        }
+    }
+
+    private ByteBuf encodeStdin(ByteBuffer data) {
+        return encode((int) RecordEncoder.streamSize(data.remaining()),
+                dst -> ClientRequestEncoder.writeStdin(dst, REQUEST_ID, data));
+    }
+
+    private void writeStdinEnd() {
+        backend.write(encode(Fcgi.HEADER_LEN, dst -> ClientRequestEncoder.writeStdinEnd(dst, REQUEST_ID)));
+    }
+
+    /** Encodes straight into a pooled buffer of exactly {@code size} bytes. */
+    private ByteBuf encode(int size, Consumer<ByteBuffer> writer) {
+        ByteBuf out = backend.alloc().buffer(size);
+        ByteBuffer dst = out.nioBuffer(0, size);
+        writer.accept(dst);
+        out.writerIndex(dst.position());
+        return out;
+    }
+
+    // ---- backend events ----------------------------------------------------------------------------------------
+
+    @Override
+    public void backendRead(ByteBuf data) {
+        lastBackendRead = System.nanoTime();
+        try {
+            if (state != State.RUNNING) {
+                return;
+            }
+            for (ByteBuffer b : data.nioBuffers()) {
+                session.handler().decoder().feed(b);
+                if (state != State.RUNNING) {
+                    return;
+                }
+            }
+        } catch (FcgiProtocolException e) {
+            fail(Reason.BACKEND_PROTOCOL_ERROR, "backend protocol error: " + e.getMessage(), Optional.empty());
+        } finally {
+            data.release();
+        }
+    }
+
+    @Override
+    public void backendReadComplete() {
+        if (state == State.RUNNING && !readPaused) {
+            backend.read();
+        }
+    }
+
+    @Override
+    public void backendInactive() {
+        if (state == State.RUNNING) {
+            Revocation why = session.revoked().getNow(null);
+            if (why != null) {
+                revoked(why);
+            } else {
+                fail(Reason.BACKEND_FAILED, "backend closed the connection before END_REQUEST", Optional.empty());
+            }
+        }
+    }
+
+    @Override
+    public void backendException(Throwable cause) {
+        if (state == State.RUNNING) {
+            fail(Reason.BACKEND_FAILED, "backend I/O error: " + cause, Optional.empty());
+        }
+    }
+
+    private void revoked(Revocation why) {
+        if (state != State.RUNNING) {
+            return;
+        }
+        switch (why) {
+            case TIMED_OUT -> fail(Reason.BACKEND_TIMEOUT, "child timed out (request_timeout)", Optional.empty());
+            case CHILD_FAILED -> fail(Reason.BACKEND_FAILED, "child died during the request", Optional.empty());
+            case SHUTDOWN -> fail(Reason.BACKEND_FAILED, "pool shut down during the request", Optional.empty());
+        }
+    }
+
+    private void armReadTimer() {
+        long timeout = options.readTimeout().toNanos();
+        if (timeout > 0) {
+            readTimer = loop.schedule(this::checkReadTimeout, timeout, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void checkReadTimeout() {
+        if (state != State.RUNNING) {
+            return;
+        }
+        long left = lastBackendRead + options.readTimeout().toNanos() - System.nanoTime();
+        if (readPaused || left > 0) {
+            // A paused read is the client's slowness, not the backend's.
+            readTimer = loop.schedule(this::checkReadTimeout, Math.max(left, options.readTimeout().toNanos() / 4),
+                    TimeUnit.NANOSECONDS);
+            return;
+        }
+        fail(Reason.BACKEND_TIMEOUT, "backend silent for " + options.readTimeout().toMillis() + " ms",
+                Optional.empty());
+    }
+
+    // ---- FastCGI response --------------------------------------------------------------------------------------
+
+    @Override
+    public void onStdout(ByteBuffer chunk) throws FcgiProtocolException {
+        if (state != State.RUNNING) {
+            return;
+        }
+        if (!headParser.isDone()) {
+            if (!headParser.feed(chunk, 0)) {
+                return;
+            }
+            onHead();
+            if (state != State.RUNNING) {
+                return;
+            }
+        }
+        if (chunk.hasRemaining()) {
+            onBody(chunk);
+        }
+    }
+
+    @Override
+    public void onStderr(ByteBuffer chunk) {
+        stderr.feed(chunk);
+    }
+
+    @Override
+    public void onEnd(int appStatus, ProtocolStatus status) {
+        if (state != State.RUNNING) {
+            return;
+        }
+        stderr.flush();
+        if (status != ProtocolStatus.REQUEST_COMPLETE) {
+            // R38 (c): OVERLOADED is the backend's 503; CANT_MPX_CONN and UNKNOWN_ROLE are our fault or its bug.
+            boolean overloaded = status == ProtocolStatus.OVERLOADED;
+            fail(overloaded ? Reason.BACKEND_OVERLOADED : Reason.BACKEND_FAILED,
+                    "END_REQUEST with protocolStatus " + status,
+                    overloaded ? Optional.of(Duration.ofSeconds(1)) : Optional.empty());
+            return;
+        }
+        if (!headParser.isDone()) {
+            fail(Reason.BACKEND_PROTOCOL_ERROR, "premature end of script headers", Optional.empty());
+            return;
+        }
+        state = State.BACKEND_DONE;
+        cancelReadTimer();
+        session.handler().detach(null);
+        session.release(); // the child is free before the client has read everything
+        if (clientGone) {
+            finish();
+            return;
+        }
+        if (localRedirect != null) {
+            finish();
+            sink.redirectLocally(localRedirect);
+            return;
+        }
+        if (lengthLeft > 0) {
+            LOG.warn("backend response shorter than Content-Length upstream={} pid={} uri={} missing={}",
+                    upstream.name(), session.pid(), request.uri(), lengthLeft);
+            finish();
+            sink.fail(Reason.BACKEND_FAILED); // head sent: the client connection is closed, no clean end
+            return;
+        }
+        maybeEnd();
+    }
+
+    private void onHead() {
+        CgiResponse.Plan plan = CgiResponse.plan(headParser.head(), headRequest);
+        if (plan instanceof CgiResponse.Plan.Invalid invalid) {
+            fail(Reason.BACKEND_PROTOCOL_ERROR, invalid.cause(), Optional.empty());
+        } else if (plan instanceof CgiResponse.Plan.LocalRedirect redirect) {
+            localRedirect = redirect.location();
+            dropBody = true;
+        } else {
+            CgiResponse.Plan.Respond respond = (CgiResponse.Plan.Respond) plan;
+            headSent = true;
+            dropBody = respond.noBody();
+            lengthLeft = respond.contentLength();
+            buffering = options.bufferResponse() && respond.buffering();
+            sink.head(respond.head());
+        }
+    }
+
+    private void onBody(ByteBuffer chunk) {
+        if (dropBody) {
+            return; // drained to END_REQUEST all the same (R16)
+        }
+        int n = chunk.remaining();
+        if (lengthLeft >= 0) {
+            if (n > lengthLeft) {
+                if (!extraWarned) {
+                    extraWarned = true;
+                    LOG.warn("backend response longer than Content-Length upstream={} pid={} uri={}; extra dropped",
+                            upstream.name(), session.pid(), request.uri());
+                }
+                n = (int) lengthLeft;
+            }
+            lengthLeft -= n;
+            if (n == 0) {
+                return;
+            }
+        }
+        ByteBuf buf = backend.alloc().buffer(n);
+        buf.writeBytes(chunk.slice().limit(n));
+        chunk.position(chunk.limit());
+        deliver(buf);
+    }
+
+    // ---- response body to the client: memory, then temp file when the client is slower ------------------------
+
+    private void deliver(ByteBuf buf) {
+        if (clientGone) {
+            buf.release();
+            return;
+        }
+        if (spool != null && (spool.unread() > 0 || spoolReading)) {
+            spool.append(buf);
+            if (spool.unread() > options.responseBufferFileMax()) {
+                readPaused = true;
+            }
+            return;
+        }
+        toClient(buf);
+        if (inFlight > options.responseBufferMemory()) {
+            if (buffering && options.responseBufferFileMax() > 0) {
+                if (spool == null) {
+                    spool = new TempFile(options.tempDirectory(), ".response");
+                }
+                // the next bytes go to the spool; reading the backend goes on
+            } else {
+                readPaused = true; // HexDumpProxy backpressure: read again when the client has taken them
+            }
+        }
+    }
+
+    private void toClient(ByteBuf buf) {
+        int n = buf.readableBytes();
+        inFlight += n;
+        sink.content(buf).addListener(f -> {
+            inFlight -= n;
+            if (f.isSuccess()) {
+                clientTookBytes();
+            }
+        });
+    }
+
+    private void clientTookBytes() {
+        if (state == State.DONE) {
+            return;
+        }
+        long low = options.responseBufferMemory() / 2;
+        if (inFlight <= low) {
+            pumpSpool();
+            if (readPaused && state == State.RUNNING && (spool == null
+                    || spool.unread() <= options.responseBufferFileMax() / 2)) {
+                readPaused = false;
+                backend.read();
+            }
+        }
+        maybeEnd();
+    }
+
+    private void pumpSpool() {
+        if (spool == null || spoolReading || spool.unread() == 0) {
+            return;
+        }
+        spoolReading = true;
+        spool.read(SPOOL_READ).whenComplete((bytes, error) -> loop.execute(() -> {
+            spoolReading = false;
+            if (state == State.DONE) {
+                return;
+            }
+            if (error != null) {
+                fail(Reason.BACKEND_FAILED, "response temp file: " + error.getMessage(), Optional.empty());
+                return;
+            }
+            toClient(Unpooled.wrappedBuffer(bytes));
+            if (inFlight <= options.responseBufferMemory() / 2) {
+                pumpSpool();
+            }
+            maybeEnd();
+        }));
+    }
+
+    private void maybeEnd() {
+        if (state == State.BACKEND_DONE && (spool == null || spool.unread() == 0 && !spoolReading)) {
+            finish();
+            sink.end();
+        }
+    }
+
+    // ---- the one way out ---------------------------------------------------------------------------------------
+
+    private void fail(Reason reason, String cause, Optional<Duration> retryAfter) {
+        if (state == State.DONE) {
+            return;
+        }
+        State was = state;
+        long pid = session != null ? session.pid() : 0;
+        if (reason.status() == 431) {
+            LOG.info("fastcgi request refused upstream={} uri={} status={} cause={}", upstream.name(),
+                    request.uri(), reason.status(), cause);
+        } else {
+            LOG.warn("fastcgi request failed upstream={} pid={} uri={} status={} cause={}", upstream.name(), pid,
+                    request.uri(), headSent ? "aborted" : reason.status(), cause);
+        }
+        if (was == State.ACQUIRING && cancelOpen != null) {
+            cancelOpen.run();
+        }
+        if (was == State.RUNNING) {
+            session.handler().detach(null);
+            session.releaseBroken();
+        }
+        finish();
+        if (clientGone) {
+            return;
+        }
+        if (retryAfter.isPresent()) {
+            sink.fail(reason, retryAfter.get());
+        } else {
+            sink.fail(reason);
+        }
+    }
+
+    /**
+     * The client connection closed before the response ended (R51): ABORT_REQUEST, close, and a managed child is
+     * replaced. Except when the client already has everything it needs (the whole Content-Length, or a head-only
+     * answer) and only END_REQUEST is still on its way: the backend is then drained to END_REQUEST and kept.
+     */
+    private void clientClosed() {
+        if (state == State.DONE || clientGone) {
+            return;
+        }
+        State was = state;
+        if (was == State.RUNNING && headSent && (lengthLeft == 0 || dropBody)) {
+            clientGone = true;
+            sink.closeFuture().removeListener(onClientClose);
+            return;
+        }
+        if (was == State.ACQUIRING && cancelOpen != null) {
+            cancelOpen.run();
+        }
+        if (was == State.RUNNING) {
+            LOG.info("client closed during the request upstream={} pid={} uri={}: ABORT_REQUEST sent",
+                    upstream.name(), session.pid(), request.uri());
+            session.handler().detach(null);
+            Channel ch = backend;
+            ByteBuf abort = encode(Fcgi.HEADER_LEN, dst -> RecordEncoder.abortRequest(dst, REQUEST_ID));
+            ch.writeAndFlush(abort).addListener(ChannelFutureListener.CLOSE);
+            session.releaseBroken();
+        }
+        finish();
+    }
+
+    /** Releases what the exchange holds; the state is DONE afterwards. */
+    private void finish() {
+        state = State.DONE;
+        cancelReadTimer();
+        sink.closeFuture().removeListener(onClientClose);
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        if (pendingStdin != null) {
+            pendingStdin.release();
+            pendingStdin = null;
+        }
+        if (spool != null) {
+            spool.close();
+        }
+    }
+
+    private void cancelReadTimer() {
+        if (readTimer != null) {
+            readTimer.cancel(false);
+            readTimer = null;
+        }
+    }
+}

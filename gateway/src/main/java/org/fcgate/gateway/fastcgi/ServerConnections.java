@@ -1,0 +1,330 @@
+package org.fcgate.gateway.fastcgi;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.fcgate.gateway.error.Reason;
+import org.fcgate.pool.Revocation;
+
+/**
+ * The connections to one external FastCGI server: at most {@code maxConnections} open (connecting, busy or kept
+ * idle), idle ones reused on their own event loop (a channel never changes loop), closed after the idle timeout.
+ * Requests beyond the cap wait FIFO for a slot, at most the queue timeout (then 503).
+ *
+ * <p>Slot accounting: {@link #open} counts every connection from the connect attempt until its close or its hand-over
+ * to a waiter; each slot is given back exactly once. Guarded by {@code this}; callbacks run outside the lock on the
+ * waiter's loop.
+ */
+final class ServerConnections {
+
+    private final BackendAddress address;
+    private final SocketAddress resolved;
+    private final ExternalServerOptions server;
+    private final FastCgiUpstreamOptions options;
+    private final Map<EventLoop, ArrayDeque<Pooled>> idle = new IdentityHashMap<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private int open;
+    private boolean closed;
+
+    ServerConnections(BackendAddress address, ExternalServerOptions server, FastCgiUpstreamOptions options) {
+        this.address = address;
+        this.resolved = address.toSocketAddress(Transport.current()); // resolved once, at start-up
+        this.server = server;
+        this.options = options;
+    }
+
+    BackendAddress address() {
+        return address;
+    }
+
+    /** Whether a request would get a connection without waiting. */
+    synchronized boolean hasCapacity(EventLoop loop) {
+        ArrayDeque<Pooled> mine = idle.get(loop);
+        return open < server.maxConnections() || mine != null && !mine.isEmpty();
+    }
+
+    synchronized int openConnections() {
+        return open;
+    }
+
+    synchronized int idleConnections() {
+        return idle.values().stream().mapToInt(ArrayDeque::size).sum();
+    }
+
+    Runnable acquire(EventLoop loop, Backend.Callback callback) {
+        Pooled reuse = null;
+        Pooled evict = null;
+        Waiter waiter = null;
+        synchronized (this) {
+            if (closed) {
+                loop.execute(() -> callback.failed(Backend.Failure.of(Reason.BACKEND_UNAVAILABLE, "upstream closed")));
+                return () -> { };
+            }
+            reuse = pollIdle(loop);
+            if (reuse == null) {
+                if (open < server.maxConnections()) {
+                    open++;
+                } else if ((evict = pollAnyIdle()) == null) {
+                    waiter = new Waiter(loop, callback);
+                    waiters.addLast(waiter);
+                }
+            }
+        }
+        if (reuse != null) {
+            Pooled r = reuse;
+            r.cancelIdleTimer();
+            loop.execute(() -> handOver(r, callback));
+            return () -> { };
+        }
+        if (waiter != null) {
+            Waiter w = waiter;
+            w.timer = loop.schedule(() -> waitedTooLong(w), server.queueTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            return () -> cancel(w);
+        }
+        if (evict != null) {
+            // The slot of an idle connection on another loop moves to this request.
+            evict.cancelIdleTimer();
+            evict.channel.close();
+        }
+        return connect(loop, callback);
+    }
+
+    private Runnable connect(EventLoop loop, Backend.Callback callback) {
+        BackendHandler handler = new BackendHandler(options.limits());
+        boolean[] cancelled = new boolean[1];
+        ChannelFuture f = Backend.connect(loop, address, resolved, options.connectTimeout(), handler);
+        f.addListener(done -> {
+            if (done.isSuccess()) {
+                Pooled p = new Pooled(f.channel(), handler);
+                if (cancelled[0]) {
+                    giveBack(p, true);
+                } else {
+                    callback.opened(new PooledSession(p));
+                }
+            } else {
+                slotFreed();
+                if (!cancelled[0]) {
+                    callback.failed(Backend.connectFailure(address, done.cause()));
+                }
+            }
+        });
+        return () -> cancelled[0] = true; // called on the loop, like the listener
+    }
+
+    private void handOver(Pooled p, Backend.Callback callback) {
+        if (!p.channel.isActive()) {
+            // Closed while idle between poll and now: try again with its slot.
+            connect(p.channel.eventLoop(), callback);
+            return;
+        }
+        callback.opened(new PooledSession(p));
+    }
+
+    /** A request is done with a connection: reuse it, give it to a waiter, or close it. */
+    private void giveBack(Pooled p, boolean reusable) {
+        reusable = reusable && server.keepAlive() && p.channel.isActive();
+        Waiter next;
+        synchronized (this) {
+            next = waiters.pollFirst();
+            if (next == null && reusable && !closed) {
+                idle.computeIfAbsent(p.channel.eventLoop(), l -> new ArrayDeque<>()).addFirst(p);
+            }
+        }
+        if (next != null) {
+            next.timer.cancel(false);
+            Waiter w = next;
+            if (reusable && w.loop == p.channel.eventLoop()) {
+                w.loop.execute(() -> handOver(p, w.callback));
+            } else {
+                p.channel.close();
+                w.loop.execute(() -> connect(w.loop, w.callback));
+            }
+            return;
+        }
+        if (reusable && !closed) {
+            p.handler.detach(() -> idleLost(p));
+            p.idleTimer = p.channel.eventLoop().schedule(() -> idleExpired(p), server.idleTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
+            p.channel.read(); // notice a close (or stray bytes) while idle
+            return;
+        }
+        p.channel.close();
+        slotFreed();
+    }
+
+    private void idleExpired(Pooled p) {
+        if (removeIdle(p)) {
+            p.channel.close();
+            slotFreed();
+        }
+    }
+
+    private void idleLost(Pooled p) {
+        if (removeIdle(p)) {
+            p.cancelIdleTimer();
+            slotFreed();
+        }
+    }
+
+    private synchronized boolean removeIdle(Pooled p) {
+        ArrayDeque<Pooled> q = idle.get(p.channel.eventLoop());
+        return q != null && q.remove(p);
+    }
+
+    private void slotFreed() {
+        Waiter next;
+        synchronized (this) {
+            next = waiters.pollFirst();
+            if (next == null) {
+                open--;
+                return;
+            }
+        }
+        next.timer.cancel(false);
+        Waiter w = next;
+        w.loop.execute(() -> connect(w.loop, w.callback));
+    }
+
+    private void waitedTooLong(Waiter w) {
+        boolean removed;
+        synchronized (this) {
+            removed = waiters.remove(w);
+        }
+        if (removed) {
+            w.callback.failed(new Backend.Failure(Reason.BACKEND_OVERLOADED, "no connection to " + address
+                    + " within " + server.queueTimeout().toMillis() + " ms (max connections "
+                    + server.maxConnections() + ")", Optional.of(server.retryAfter())));
+        }
+    }
+
+    private void cancel(Waiter w) {
+        synchronized (this) {
+            waiters.remove(w);
+        }
+        w.timer.cancel(false);
+    }
+
+    private Pooled pollIdle(EventLoop loop) {
+        ArrayDeque<Pooled> q = idle.get(loop);
+        return q == null ? null : q.pollFirst();
+    }
+
+    private Pooled pollAnyIdle() {
+        for (ArrayDeque<Pooled> q : idle.values()) {
+            Pooled p = q.pollLast(); // the least recently used
+            if (p != null) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    void close() {
+        java.util.List<Pooled> all = new java.util.ArrayList<>();
+        synchronized (this) {
+            closed = true;
+            for (ArrayDeque<Pooled> q : idle.values()) {
+                all.addAll(q);
+                open -= q.size();
+                q.clear();
+            }
+        }
+        for (Pooled p : all) {
+            p.cancelIdleTimer();
+            p.channel.close();
+        }
+    }
+
+    private static final class Waiter {
+        final EventLoop loop;
+        final Backend.Callback callback;
+        ScheduledFuture<?> timer;
+
+        Waiter(EventLoop loop, Backend.Callback callback) {
+            this.loop = loop;
+            this.callback = callback;
+        }
+    }
+
+    private static final class Pooled {
+        final Channel channel;
+        final BackendHandler handler;
+        ScheduledFuture<?> idleTimer;
+
+        Pooled(Channel channel, BackendHandler handler) {
+            this.channel = channel;
+            this.handler = handler;
+        }
+
+        void cancelIdleTimer() {
+            if (idleTimer != null) {
+                idleTimer.cancel(false);
+                idleTimer = null;
+            }
+        }
+    }
+
+    /** One request's use of a pooled connection. */
+    private final class PooledSession implements Backend.Session {
+        private final Pooled pooled;
+        private boolean done;
+
+        PooledSession(Pooled pooled) {
+            this.pooled = pooled;
+        }
+
+        @Override
+        public Channel channel() {
+            return pooled.channel;
+        }
+
+        @Override
+        public BackendHandler handler() {
+            return pooled.handler;
+        }
+
+        @Override
+        public boolean keepConn() {
+            return server.keepAlive();
+        }
+
+        @Override
+        public long pid() {
+            return 0;
+        }
+
+        @Override
+        public CompletableFuture<Revocation> revoked() {
+            return new CompletableFuture<>();
+        }
+
+        @Override
+        public void release() {
+            finish(pooled.handler.decoder().activeRequests() == 0);
+        }
+
+        @Override
+        public void releaseBroken() {
+            finish(false);
+        }
+
+        private void finish(boolean reusable) {
+            if (done) {
+                throw new IllegalStateException("session already released");
+            }
+            done = true;
+            if (!reusable) {
+                pooled.channel.close();
+            }
+            giveBack(pooled, reusable);
+        }
+    }
+}

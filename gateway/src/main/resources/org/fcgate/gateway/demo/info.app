@@ -1,0 +1,1 @@
+The sample legacy app answers for this script; its content is never read.

@@ -1,0 +1,123 @@
+package org.fcgate.gateway.fastcgi;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * EVIL: a scripted FastCGI backend. For each connection it reads one request (up to the empty STDIN record), writes
+ * exactly the bytes of the current script, then closes. Records are built with {@link #rec}.
+ */
+final class EvilServer implements AutoCloseable {
+
+    private final ServerSocket server;
+    private final Thread acceptor;
+    private final AtomicInteger requests = new AtomicInteger();
+    private volatile byte[] script = new byte[0];
+
+    EvilServer() throws IOException {
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        acceptor = new Thread(this::acceptLoop, "evil-fastcgi");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    int requests() {
+        return requests.get();
+    }
+
+    void script(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        script = out.toByteArray();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try (Socket s = server.accept()) {
+                readRequest(new DataInputStream(s.getInputStream()));
+                requests.incrementAndGet();
+                OutputStream out = s.getOutputStream();
+                out.write(script);
+                out.flush();
+            } catch (IOException e) {
+                // the gateway closed first, or we are closing
+            }
+        }
+    }
+
+    private static void readRequest(DataInputStream in) throws IOException {
+        for (;;) {
+            int version = in.readUnsignedByte();
+            int type = in.readUnsignedByte();
+            in.readUnsignedShort();
+            int length = in.readUnsignedShort();
+            int padding = in.readUnsignedByte();
+            in.readUnsignedByte();
+            in.skipNBytes(length + padding);
+            if (version != 1) {
+                throw new EOFException("not FastCGI");
+            }
+            if (type == 5 && length == 0 || type == 2) {
+                return; // empty STDIN, or ABORT_REQUEST
+            }
+        }
+    }
+
+    /** A record {@code {v,t,id,len,pad=0}content}. */
+    static byte[] rec(int version, int type, int id, byte[] content) {
+        byte[] r = new byte[8 + content.length];
+        r[0] = (byte) version;
+        r[1] = (byte) type;
+        r[2] = (byte) (id >> 8);
+        r[3] = (byte) id;
+        r[4] = (byte) (content.length >> 8);
+        r[5] = (byte) content.length;
+        System.arraycopy(content, 0, r, 8, content.length);
+        return r;
+    }
+
+    static byte[] stdout(String text) {
+        return stdout(text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** STDOUT for request 1, cut into records of at most 65535 bytes. */
+    static byte[] stdout(byte[] bytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int off = 0; off < bytes.length; off += 65535) {
+            out.writeBytes(rec(1, 6, 1, java.util.Arrays.copyOfRange(bytes, off, Math.min(bytes.length, off + 65535))));
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] stderr(String text) {
+        return rec(1, 7, 1, text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** END_REQUEST for request 1 with appStatus 0 and {@code protocolStatus}. */
+    static byte[] end(int protocolStatus) {
+        return rec(1, 3, 1, new byte[] {0, 0, 0, 0, (byte) protocolStatus, 0, 0, 0});
+    }
+
+    static byte[] end() {
+        return end(0);
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}
