@@ -3,28 +3,23 @@ package org.fcgate.gateway.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.fcgate.gateway.config.UpstreamConfig;
+import java.util.function.Supplier;
 import org.fcgate.gateway.config.yaml.ConfigLoader;
 import org.fcgate.gateway.config.yaml.InvalidConfigException;
 import org.fcgate.gateway.config.yaml.LoadedConfig;
-import org.fcgate.gateway.http.HttpServer;
-import org.fcgate.gateway.upstream.Upstreams;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.fcgate.pool.PoolManager;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code fcgate run --config FILE}: loads and validates the file (every error printed, exit 1, nothing started),
- * then serves it as {@code serve} does. Until the FastCGI forwarder is wired in, upstreams are not started and
- * FastCGI routes answer 502 through {@link org.fcgate.gateway.upstream.UnavailableUpstream}.
+ * starts its pools, connects its FastCGI routes to them and to its external servers, and serves until SIGTERM,
+ * which stops listening and then the pools.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the gateway as a YAML configuration file describes it.")
 public final class RunCommand implements Callable<Integer> {
-
-    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -41,19 +36,17 @@ public final class RunCommand implements Callable<Integer> {
             CheckCommand.printErrors(spec.commandLine().getErr(), config, e);
             return 1;
         }
-        try (HttpServer server = start(loaded)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fcgate-shutdown"));
-            server.awaitClose();
+        try (RunningGateway gateway = start(loaded, PoolManager::create)) {
+            System.out.println("fcgate: " + config + " on port " + gateway.port());
+            System.out.flush();
+            gateway.serveUntilShutdown(() -> { });
         }
         return 0;
     }
 
-    /** Starts the HTTP front for a loaded configuration (tests call this with port 0). */
-    static HttpServer start(LoadedConfig loaded) throws IOException, InterruptedException {
-        for (UpstreamConfig u : loaded.gateway().upstreams()) {
-            LOG.warn("upstream {} is configured but no FastCGI forwarder is wired in yet: its routes answer 502",
-                    u.name());
-        }
-        return HttpServer.start(loaded.gateway(), Upstreams.none());
+    /** Starts a loaded configuration (tests pass port 0 and a manager with a short runtime directory). */
+    static RunningGateway start(LoadedConfig loaded, Supplier<PoolManager> managers)
+            throws IOException, InterruptedException {
+        return RunningGateway.start(loaded.gateway(), managers);
     }
 }

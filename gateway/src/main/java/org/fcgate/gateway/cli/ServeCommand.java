@@ -8,22 +8,21 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import org.fcgate.gateway.config.Cidr;
+import org.fcgate.gateway.config.FastCgiOptions;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.GatewayDefaults;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.config.ListenAddress;
 import org.fcgate.gateway.config.StaticOptions;
 import org.fcgate.gateway.config.Timeouts;
-import org.fcgate.gateway.cgi.CgiOptions;
-import org.fcgate.gateway.cgi.TrustedProxies;
 import org.fcgate.gateway.fastcgi.ExternalServerOptions;
 import org.fcgate.gateway.fastcgi.FastCgiUpstreamOptions;
-import org.fcgate.gateway.http.HttpServer;
 import org.fcgate.gateway.path.DocumentRoot;
 import org.fcgate.gateway.route.PathMatcher;
 import org.fcgate.gateway.route.Route;
+import org.fcgate.pool.PoolManager;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,9 +37,6 @@ import picocli.CommandLine.Option;
         description = "Serve a document root over HTTP/1.1; scripts go to a FastCGI pool or server. "
                 + "Without --root: the bundled demo site.")
 public final class ServeCommand implements Callable<Integer> {
-
-    /** How long SIGTERM waits for the pools to stop (their shutdown deadline is 10 s, plus the kill grace). */
-    private static final long SHUTDOWN_WAIT_SECONDS = 20;
 
     @Option(names = "--root", paramLabel = "DIR", description = "Document root (default: the bundled demo site).")
     Path root;
@@ -131,6 +127,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "External: connections per server (busy + kept idle).")
     int fastcgiMaxConnections = ExternalServerOptions.DEFAULT_MAX_CONNECTIONS;
 
+    @Option(names = "--fastcgi-keep-conn", description = "External: FCGI_KEEP_CONN and reused connections; then keep "
+            + "--fastcgi-max-connections at or below the server's pm.max_children.")
+    boolean fastcgiKeepConn = ExternalServerOptions.DEFAULT_KEEP_ALIVE;
+
     @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Connecting to a child or server (refused: 502 at once; no answer: 504).")
     Duration connectTimeout = FastCgiUpstreamOptions.DEFAULT_CONNECT_TIMEOUT;
@@ -160,47 +160,31 @@ public final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--pool and --fastcgi need --root (without it, serve runs the demo)");
         }
         Path siteRoot = demo ? DemoSite.extract() : root;
-        CountDownLatch cleanedUp = new CountDownLatch(1);
-        try (ServeUpstreams upstreams = ServeUpstreams.start(this, demo)) {
-            HttpServer server = HttpServer.start(toConfig(siteRoot, demo), upstreams.upstreams());
-            // SIGTERM: stop listening, then wait for this thread to stop the pools (children reaped, runtime
-            // directory removed) before the JVM halts.
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
-                try {
-                    cleanedUp.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "fcgate-shutdown"));
+        Runnable removeDemoSite = demo ? () -> DemoSite.delete(siteRoot) : () -> { };
+        GatewayConfig config;
+        RunningGateway gateway;
+        try {
+            config = toConfig(siteRoot, demo);
+            gateway = RunningGateway.start(config, PoolManager::create);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            removeDemoSite.run();
+            throw e;
+        }
+        try (gateway) {
             String host = config(listen).host();
             String shown = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1"
                     : host.indexOf(':') >= 0 ? "[" + host + "]" : host;
             System.out.println("fcgate: " + (demo ? "demo site" : "serving " + root) + " on http://" + shown + ":"
-                    + server.port() + "/" + upstreams.describe());
+                    + gateway.port() + "/" + ServeUpstreams.describe(config.upstreams().stream().findFirst(), demo));
             System.out.flush();
-            server.awaitClose();
-        } finally {
-            if (demo) {
-                DemoSite.delete(siteRoot);
-            }
-            cleanedUp.countDown();
+            // The demo site goes before the shutdown hook lets the JVM halt.
+            gateway.serveUntilShutdown(removeDemoSite);
         }
         return 0;
     }
 
     private static ListenAddress config(String listen) {
         return ListenAddress.parse(listen);
-    }
-
-    /** The forwarding options these flags describe (the YAML configuration maps onto the same record). */
-    FastCgiUpstreamOptions upstreamOptions() {
-        CgiOptions cgi = CgiOptions.defaults().withTrustedProxies(TrustedProxies.parse(trustedProxies));
-        if (serverName != null) {
-            cgi = cgi.withServerName(serverName);
-        }
-        return FastCgiUpstreamOptions.defaults().withConnectTimeout(connectTimeout).withReadTimeout(readTimeout)
-                .withStreamRequestBody(streamRequestBody).withBufferResponse(!noResponseBuffering).withCgi(cgi);
     }
 
     /** The config these options describe; opens (and so checks) the document root. */
@@ -215,13 +199,21 @@ public final class ServeCommand implements Callable<Integer> {
         DocumentRoot docRoot = DocumentRoot.open(siteRoot, allowSymlinksOutsideRoot, !serveDotfiles);
         LinkedHashSet<String> exts = new LinkedHashSet<>(demo ? List.of(DemoSite.SCRIPT_EXTENSION) : scriptExtensions);
         List<Route> routes = List.of(
-                new Route.FastCgi(new PathMatcher.Extension(exts), docRoot, exts, upstream),
+                new Route.FastCgi(new PathMatcher.Extension(exts), docRoot, exts, upstream, fastCgiOptions()),
                 new Route.Static(new PathMatcher.Prefix("/"), docRoot, index, Optional.ofNullable(frontController)));
         return new GatewayConfig(ListenAddress.parse(listen),
                 new HttpLimits(maxRequestLine, maxHeaderBytes, maxHeaders, maxBody,
                         GatewayDefaults.MAX_CHUNK_LINE_BYTES),
                 new Timeouts(headerTimeout, bodyTimeout, keepAliveTimeout),
                 StaticOptions.defaults().withSendfile(!noSendfile),
-                routes);
+                routes, serverName == null ? List.of() : List.of(serverName),
+                ServeUpstreams.upstream(this, demo).stream().toList());
+    }
+
+    /** The script route's options, as a YAML route's {@code fastcgi:} section would give them. */
+    private FastCgiOptions fastCgiOptions() {
+        List<Cidr> proxies = trustedProxies.stream().map(String::trim).map(Cidr::parse).toList();
+        return new FastCgiOptions(Map.of(), !streamRequestBody, !noResponseBuffering,
+                GatewayDefaults.FASTCGI_INDEX_FILES, Optional.empty(), proxies);
     }
 }

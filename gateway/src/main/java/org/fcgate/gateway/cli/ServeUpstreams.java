@@ -3,46 +3,43 @@ package org.fcgate.gateway.cli;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.fcgate.gateway.fastcgi.BackendAddress;
-import org.fcgate.gateway.fastcgi.ExternalServerOptions;
-import org.fcgate.gateway.fastcgi.FastCgiUpstream;
-import org.fcgate.gateway.fastcgi.FastCgiUpstreamOptions;
-import org.fcgate.gateway.upstream.Upstreams;
-import org.fcgate.pool.Pool;
-import org.fcgate.pool.PoolManager;
+import java.util.Optional;
+import org.fcgate.gateway.config.FastCgiAddress;
+import org.fcgate.gateway.config.GatewayDefaults;
+import org.fcgate.gateway.config.UpstreamConfig;
 import org.fcgate.pool.config.PoolConfig;
 import org.fcgate.pool.config.SocketConvention;
 
 /**
- * The upstream {@code serve} registers under the FastCGI route's name: a managed pool (its {@link PoolManager} is
- * owned here) or a group of external servers; none when neither is given and php-cgi is not on the PATH (502).
+ * The upstream {@code serve}'s flags describe, as the same {@link UpstreamConfig} record a YAML file gives, so that
+ * {@link UpstreamFactory} starts both alike: a managed pool ({@code --pool}, the demo's sample app, or php-cgi when
+ * on the PATH) or external servers ({@code --fastcgi}); none when php-cgi is not found (scripts get 502).
  */
-final class ServeUpstreams implements AutoCloseable {
+final class ServeUpstreams {
 
     /** Looked up on the PATH when neither --pool nor --fastcgi is given. */
     static final String DEFAULT_POOL_PROGRAM = "php-cgi";
 
-    private final PoolManager manager;
-    private final FastCgiUpstream upstream;
-    private final String description;
-
-    private ServeUpstreams(PoolManager manager, FastCgiUpstream upstream, String description) {
-        this.manager = manager;
-        this.upstream = upstream;
-        this.description = description;
+    private ServeUpstreams() {
     }
 
-    static ServeUpstreams start(ServeCommand o, boolean demo) {
-        FastCgiUpstreamOptions options = o.upstreamOptions();
+    static Optional<UpstreamConfig> upstream(ServeCommand o, boolean demo) {
         if (o.backends.fastcgi != null) {
-            ExternalServerOptions servers = ExternalServerOptions.of(o.upstream,
-                    o.backends.fastcgi.stream().map(BackendAddress::parse).toList())
-                    .withMaxConnections(o.fastcgiMaxConnections);
-            return new ServeUpstreams(null, FastCgiUpstream.external(servers, options),
-                    " (scripts → FastCGI " + String.join(", ", o.backends.fastcgi) + ")");
+            List<FastCgiAddress> addresses = new ArrayList<>();
+            for (String a : o.backends.fastcgi) {
+                try {
+                    addresses.add(FastCgiAddress.parse(a));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--fastcgi '" + a + "' " + e.getMessage(), e);
+                }
+            }
+            return Optional.of(new UpstreamConfig.External(o.upstream, addresses, o.fastcgiKeepConn,
+                    o.fastcgiMaxConnections, GatewayDefaults.FASTCGI_IDLE_TIMEOUT, o.connectTimeout, o.readTimeout,
+                    GatewayDefaults.FASTCGI_SEND_TIMEOUT));
         }
         List<String> command;
         if (demo) {
@@ -52,19 +49,24 @@ final class ServeUpstreams implements AutoCloseable {
         } else if (onPath(DEFAULT_POOL_PROGRAM)) {
             command = List.of(DEFAULT_POOL_PROGRAM);
         } else {
-            return new ServeUpstreams(null, null, " (no FastCGI backend: php-cgi is not on the PATH; scripts get 502)");
+            return Optional.empty();
         }
-        PoolConfig config = poolConfig(o, command, demo);
-        PoolManager manager = PoolManager.create();
-        try {
-            Pool pool = manager.addPool(config);
-            return new ServeUpstreams(manager, FastCgiUpstream.managed(pool, options),
-                    " (scripts → pool '" + config.name() + "': " + (demo ? "sample legacy app" : String.join(" ",
-                            command)) + ")");
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
+        return Optional.of(new UpstreamConfig.ManagedPool(o.upstream, poolConfig(o, command, demo), o.connectTimeout,
+                o.readTimeout));
+    }
+
+    /** For the start-up line: where scripts go. */
+    static String describe(Optional<UpstreamConfig> upstream, boolean demo) {
+        if (upstream.isEmpty()) {
+            return " (no FastCGI backend: php-cgi is not on the PATH; scripts get 502)";
         }
+        if (upstream.get() instanceof UpstreamConfig.External e) {
+            return " (scripts → FastCGI " + String.join(", ", e.addresses().stream().map(Object::toString).toList())
+                    + (e.keepConn() ? ", kept connections" : "") + ")";
+        }
+        PoolConfig pool = ((UpstreamConfig.ManagedPool) upstream.get()).pool();
+        return " (scripts → pool '" + pool.name() + "': " + (demo ? "sample legacy app"
+                : String.join(" ", pool.command())) + ")";
     }
 
     static PoolConfig poolConfig(ServeCommand o, List<String> command, boolean demo) {
@@ -106,23 +108,5 @@ final class ServeUpstreams implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    Upstreams upstreams() {
-        return upstream == null ? Upstreams.none() : Upstreams.of(Map.of(upstream.name(), upstream));
-    }
-
-    String describe() {
-        return description;
-    }
-
-    @Override
-    public void close() {
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (manager != null) {
-            manager.close();
-        }
     }
 }

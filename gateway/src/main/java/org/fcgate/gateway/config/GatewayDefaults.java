@@ -53,14 +53,25 @@ public final class GatewayDefaults {
     /** FastCGI route: scripts tried for a path ending in '/' (nginx fastcgi_index). */
     public static final List<String> FASTCGI_INDEX_FILES = List.of("index.php");
 
-    /** External FastCGI server: FCGI_KEEP_CONN and connection reuse (nginx fastcgi_keep_conn). */
-    public static final boolean FASTCGI_KEEP_CONN = true;
-    /** External FastCGI server: connections per server address, busy and idle (nginx max_conns). */
+    /**
+     * External FastCGI server: FCGI_KEEP_CONN and connection reuse (nginx fastcgi_keep_conn, off there too). Off because
+     * each kept connection pins one php-fpm worker: with more kept connections than {@code pm.max_children}, requests
+     * sent on connections still in php-fpm's accept backlog stall until something times out.
+     */
+    public static final boolean FASTCGI_KEEP_CONN = false;
+    /**
+     * External FastCGI server: connections per server address, busy and idle (nginx max_conns): the concurrency cap.
+     * With keep_conn on it must not exceed the server's pm.max_children (divided by the number of gateways).
+     */
     public static final int FASTCGI_MAX_CONNS_PER_SERVER = 32;
     /** External FastCGI server: a kept connection idle this long is closed (nginx upstream keepalive_timeout). */
     public static final Duration FASTCGI_IDLE_TIMEOUT = Duration.ofSeconds(60);
     /** External FastCGI server: connect (nginx fastcgi_connect_timeout). */
     public static final Duration FASTCGI_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Managed pool: connect to a leased child's socket (local, so short). */
+    public static final Duration POOL_CONNECT_TIMEOUT = Duration.ofSeconds(1);
+    /** Managed pool: silence from a child while a response is due; the pool's request_terminate_timeout also applies. */
+    public static final Duration POOL_READ_TIMEOUT = Duration.ofSeconds(60);
     /** External FastCGI server: silence while a response is due (nginx fastcgi_read_timeout). */
     public static final Duration FASTCGI_READ_TIMEOUT = Duration.ofSeconds(60);
     /** External FastCGI server: server not taking request bytes (nginx fastcgi_send_timeout). */

@@ -13,13 +13,29 @@ public sealed interface UpstreamConfig {
 
     String name();
 
-    /** Children spawned and supervised by the pool manager ({@code pools:} in the YAML file). */
-    record ManagedPool(String name, PoolConfig pool) implements UpstreamConfig {
+    /**
+     * Children spawned and supervised by the pool manager ({@code pools:} in the YAML file).
+     *
+     * @param connectTimeout connecting to a leased child's socket
+     * @param readTimeout    silence from the child while a response is due; zero: off (the pool's
+     *                       {@code request_terminate_timeout} still applies)
+     */
+    record ManagedPool(String name, PoolConfig pool, Duration connectTimeout, Duration readTimeout)
+            implements UpstreamConfig {
         public ManagedPool {
             Objects.requireNonNull(pool, "pool");
             if (!name.equals(pool.name())) {
                 throw new IllegalArgumentException("upstream '" + name + "' holds pool '" + pool.name() + "'");
             }
+            External.requirePositive("connect_timeout", connectTimeout);
+            if (readTimeout.isNegative()) {
+                throw new IllegalArgumentException("read_timeout (" + readTimeout + ") must not be negative");
+            }
+        }
+
+        /** A pool with the timeouts of {@link GatewayDefaults}. */
+        public ManagedPool(String name, PoolConfig pool) {
+            this(name, pool, GatewayDefaults.POOL_CONNECT_TIMEOUT, GatewayDefaults.POOL_READ_TIMEOUT);
         }
     }
 

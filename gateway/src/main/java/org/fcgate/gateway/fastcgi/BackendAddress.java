@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
+import org.fcgate.gateway.config.FastCgiAddress;
 
 /** Where a FastCGI server listens: {@code unix:/path/to.sock} or {@code host:port} ({@code [v6]:port}). */
 public sealed interface BackendAddress {
@@ -51,6 +52,15 @@ public sealed interface BackendAddress {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("FastCGI address '" + text + "' has a bad port", e);
         }
+    }
+
+    /** The configuration's address (already validated by its parser). */
+    public static BackendAddress of(FastCgiAddress a) {
+        if (a instanceof FastCgiAddress.Unix u) {
+            return new Unix(u.path());
+        }
+        FastCgiAddress.Tcp t = (FastCgiAddress.Tcp) a;
+        return new Tcp(t.host(), t.port());
     }
 
     /** From what the pool manager hands out: a {@link UnixDomainSocketAddress} or an {@link InetSocketAddress}. */

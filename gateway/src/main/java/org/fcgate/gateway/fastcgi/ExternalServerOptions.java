@@ -2,6 +2,7 @@ package org.fcgate.gateway.fastcgi;
 
 import java.time.Duration;
 import java.util.List;
+import org.fcgate.gateway.config.GatewayDefaults;
 
 /**
  * A group of external FastCGI servers (php-fpm and the like), used round-robin.
@@ -9,9 +10,11 @@ import java.util.List;
  * @param name           the upstream name routes refer to
  * @param addresses      {@code unix:/path} or {@code host:port}, at least one
  * @param maxConnections per server: connections open at once (busy + idle kept); more requests wait for one, up to
- *                       {@code queueTimeout}. Keep it at or below the server's worker count (php-fpm
- *                       {@code pm.max_children}): an idle kept connection pins a php-fpm worker
- * @param keepAlive      ask the server to keep the connection (FCGI_KEEP_CONN) and reuse it
+ *                       {@code queueTimeout}. With {@code keepAlive}, keep it at or below the server's worker count
+ *                       (php-fpm {@code pm.max_children}, divided by the number of gateways): a kept connection pins a
+ *                       php-fpm worker, and a request sent on a connection still in the accept backlog stalls
+ * @param keepAlive      ask the server to keep the connection (FCGI_KEEP_CONN) and reuse it; off by default, as in
+ *                       nginx
  * @param idleTimeout    a kept connection idle this long is closed
  * @param queueTimeout   longest wait for a connection slot → 503 with Retry-After
  * @param retryAfter     the Retry-After of that 503
@@ -20,9 +23,10 @@ public record ExternalServerOptions(String name, List<BackendAddress> addresses,
                                     boolean keepAlive, Duration idleTimeout, Duration queueTimeout,
                                     Duration retryAfter) {
 
-    public static final int DEFAULT_MAX_CONNECTIONS = 16;
-    public static final boolean DEFAULT_KEEP_ALIVE = true;
-    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(10);
+    // One source for the defaults the YAML file and the serve flags share.
+    public static final int DEFAULT_MAX_CONNECTIONS = GatewayDefaults.FASTCGI_MAX_CONNS_PER_SERVER;
+    public static final boolean DEFAULT_KEEP_ALIVE = GatewayDefaults.FASTCGI_KEEP_CONN;
+    public static final Duration DEFAULT_IDLE_TIMEOUT = GatewayDefaults.FASTCGI_IDLE_TIMEOUT;
     public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
 

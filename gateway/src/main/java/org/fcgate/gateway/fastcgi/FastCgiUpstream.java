@@ -1,5 +1,6 @@
 package org.fcgate.gateway.fastcgi;
 
+import java.util.Map;
 import org.fcgate.gateway.upstream.ResponseSink;
 import org.fcgate.gateway.upstream.Upstream;
 import org.fcgate.gateway.upstream.UpstreamExchange;
@@ -8,29 +9,30 @@ import org.fcgate.pool.Pool;
 import org.fcgate.pool.spawn.LogRateLimiter;
 
 /**
- * The FastCGI forwarder: one {@link FcgiExchange} per request against a {@link Backend}, either a managed pool
- * ({@link #managed}) or external servers ({@link #external}). Both flavours share the exchange engine.
+ * The FastCGI forwarder for one route: one {@link FcgiExchange} per request against a shared {@link FastCgiBackend}
+ * (a managed pool or external servers), with this route's {@link FastCgiUpstreamOptions}. {@link #managed} and
+ * {@link #external} make a backend used by one upstream alone, which {@link #close} then closes.
  */
 public final class FastCgiUpstream implements Upstream, AutoCloseable {
 
-    private final Backend backend;
+    private final FastCgiBackend backend;
     private final FastCgiUpstreamOptions options;
-    private final LogRateLimiter stderrLimiter;
+    private final boolean ownsBackend;
 
-    private FastCgiUpstream(Backend backend, FastCgiUpstreamOptions options) {
+    FastCgiUpstream(FastCgiBackend backend, FastCgiUpstreamOptions options, boolean ownsBackend) {
         this.backend = backend;
         this.options = options;
-        this.stderrLimiter = new LogRateLimiter(options.stderrLinesPerSecond(), System.nanoTime());
+        this.ownsBackend = ownsBackend;
     }
 
-    /** Forwards to children leased from {@code pool}; the upstream's name is the pool's. */
+    /** Forwards to children leased from {@code pool}, on a backend of its own; the upstream's name is the pool's. */
     public static FastCgiUpstream managed(Pool pool, FastCgiUpstreamOptions options) {
-        return new FastCgiUpstream(new ManagedPoolBackend(pool, options), options);
+        return new FastCgiUpstream(FastCgiBackend.managed(pool, options), options, true);
     }
 
-    /** Forwards to external FastCGI servers, round-robin, with kept connections. */
+    /** Forwards to external FastCGI servers, round-robin, on a backend of its own. */
     public static FastCgiUpstream external(ExternalServerOptions servers, FastCgiUpstreamOptions options) {
-        return new FastCgiUpstream(new ExternalServersBackend(servers, options), options);
+        return new FastCgiUpstream(FastCgiBackend.external(servers, options), options, true);
     }
 
     @Override
@@ -43,22 +45,16 @@ public final class FastCgiUpstream implements Upstream, AutoCloseable {
     }
 
     Backend backend() {
-        return backend;
+        return backend.backend();
     }
 
     LogRateLimiter stderrLimiter() {
-        return stderrLimiter;
+        return backend.stderrLimiter();
     }
 
-    /** Connections open to each external server (for tests and the status page); empty for a managed pool. */
-    public java.util.Map<String, Integer> openConnections() {
-        java.util.Map<String, Integer> m = new java.util.LinkedHashMap<>();
-        if (backend instanceof ExternalServersBackend e) {
-            for (ServerConnections s : e.servers()) {
-                m.put(s.address().toString(), s.openConnections());
-            }
-        }
-        return m;
+    /** Connections open to each external server of the backend; empty for a managed pool. */
+    public Map<String, Integer> openConnections() {
+        return backend.openConnections();
     }
 
     @Override
@@ -66,8 +62,11 @@ public final class FastCgiUpstream implements Upstream, AutoCloseable {
         return new FcgiExchange(this, request, response);
     }
 
+    /** Closes the backend when it is this upstream's own ({@link #managed}, {@link #external}); else nothing. */
     @Override
     public void close() {
-        backend.close();
+        if (ownsBackend) {
+            backend.close();
+        }
     }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 import org.fcgate.fcgi.protocol.FcgiLimits;
 import org.fcgate.gateway.cgi.CgiOptions;
+import org.fcgate.gateway.config.GatewayDefaults;
 
 /**
  * How one FastCGI upstream forwards requests; every default is a named constant here (docs/gateway.md,
@@ -33,8 +34,8 @@ public record FastCgiUpstreamOptions(Duration connectTimeout, Duration readTimeo
                                      long responseBufferFileMax, Path tempDirectory, FcgiLimits limits,
                                      CgiOptions cgi, int stderrLinesPerSecond, int stderrLineMaxBytes) {
 
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
-    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = GatewayDefaults.POOL_CONNECT_TIMEOUT;
+    public static final Duration DEFAULT_READ_TIMEOUT = GatewayDefaults.POOL_READ_TIMEOUT;
     public static final long DEFAULT_REQUEST_BUFFER_MEMORY = 128 * 1024;
     public static final boolean DEFAULT_STREAM_REQUEST_BODY = false;
     public static final boolean DEFAULT_BUFFER_RESPONSE = true;

@@ -40,7 +40,7 @@ public final class Router {
                 if (route instanceof Route.Static s) {
                     return serveStatic(s, path, reroutes);
                 } else if (route instanceof Route.FastCgi f) {
-                    return forward(f, path);
+                    return forward(f, path, reroutes);
                 } else {
                     return new Dispatch.Refuse(Reason.PROXY_NOT_IMPLEMENTED);
                 }
@@ -49,14 +49,40 @@ public final class Router {
         return new Dispatch.Refuse(Reason.NOT_FOUND);
     }
 
-    private Dispatch forward(Route.FastCgi route, RequestPath path) {
-        Optional<ScriptResolver.Script> script = new ScriptResolver(route.root(), route.scriptExtensions())
-                .resolve(path);
-        if (script.isEmpty()) {
-            // R32: no dispatch, and the body does not say where the root is.
-            return new Dispatch.Refuse(Reason.NOT_FOUND);
+    /**
+     * try-files for a FastCGI route: the script itself; for a path ending in '/', the route's index scripts in order
+     * (nginx fastcgi_index); then the front controller re-routed through the table; otherwise 404.
+     */
+    private Dispatch forward(Route.FastCgi route, RequestPath path, int reroutes) {
+        ScriptResolver resolver = new ScriptResolver(route.root(), route.scriptExtensions());
+        Optional<ScriptResolver.Script> script = resolver.resolve(path);
+        if (script.isPresent()) {
+            return forward(route, path, script.get());
         }
-        return new Dispatch.Forward(upstreams.lookup(route.upstream()), path, script.get(), route.root().realRoot());
+        if (path.trailingSlash()) {
+            for (String index : route.options().indexFiles()) {
+                List<String> segments = new ArrayList<>(path.segments());
+                segments.add(index);
+                RequestPath indexPath = RequestPath.of(segments, false);
+                Optional<ScriptResolver.Script> indexScript = resolver.resolve(indexPath);
+                if (indexScript.isPresent()) {
+                    return forward(route, indexPath, indexScript.get());
+                }
+            }
+        }
+        if (route.options().frontController().isPresent()) {
+            try {
+                return dispatch(RequestPath.decode(route.options().frontController().get()), reroutes + 1);
+            } catch (RejectedException e) {
+                return new Dispatch.Refuse(Reason.NOT_FOUND);
+            }
+        }
+        // R32: no dispatch, and the body does not say where the root is.
+        return new Dispatch.Refuse(Reason.NOT_FOUND);
+    }
+
+    private Dispatch forward(Route.FastCgi route, RequestPath path, ScriptResolver.Script script) {
+        return new Dispatch.Forward(upstreams.lookup(route), path, script, route.root().realRoot());
     }
 
     private Dispatch serveStatic(Route.Static route, RequestPath path, int reroutes) {

@@ -6,11 +6,17 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import org.fcgate.gateway.config.Cidr;
+import org.fcgate.gateway.config.FastCgiAddress;
+import org.fcgate.gateway.config.FastCgiOptions;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.GatewayDefaults;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.config.StaticOptions;
 import org.fcgate.gateway.config.Timeouts;
+import org.fcgate.gateway.config.UpstreamConfig;
+import org.fcgate.gateway.fastcgi.FastCgiUpstreamOptions;
 import org.fcgate.gateway.route.Route;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,21 +97,41 @@ class ServeCommandTest {
     }
 
     @Test
-    void forwardingOptionsMapToTheUpstreamRecord() throws Exception {
+    void forwardingOptionsMapToTheYamlModelRecords() throws Exception {
         ServeCommand serve = new ServeCommand();
         new CommandLine(serve).parseArgs("--root", root.toString(), "--fastcgi", "unix:/run/php/fpm.sock,127.0.0.1:9000",
                 "--connect-timeout", "250ms", "--stream-request-body", "--no-response-buffering",
-                "--trusted-proxy", "10.0.0.0/8", "--server-name", "app.example");
-        var o = serve.upstreamOptions();
-        assertThat(o.connectTimeout()).isEqualTo(Duration.ofMillis(250));
-        assertThat(o.streamRequestBody()).isTrue();
-        assertThat(o.bufferResponse()).isFalse();
-        assertThat(o.cgi().serverName()).hasValue("app.example");
-        assertThat(o.cgi().trustedProxies().trusts(java.net.InetAddress.getByName("10.1.2.3"))).isTrue();
-        assertThat(serve.backends.fastcgi).containsExactly("unix:/run/php/fpm.sock", "127.0.0.1:9000");
+                "--trusted-proxy", "10.0.0.0/8", "--server-name", "app.example", "--fastcgi-max-connections", "4");
+        GatewayConfig c = serve.toConfig();
+        assertThat(c.serverNames()).containsExactly("app.example");
+        FastCgiOptions route = ((Route.FastCgi) c.routes().get(0)).options();
+        assertThat(route.requestBuffering()).isFalse();
+        assertThat(route.responseBuffering()).isFalse();
+        assertThat(route.trustedProxies()).containsExactly(Cidr.parse("10.0.0.0/8"));
+        assertThat(c.upstreams()).containsExactly(new UpstreamConfig.External("php",
+                List.of(FastCgiAddress.parse("unix:/run/php/fpm.sock"), FastCgiAddress.parse("127.0.0.1:9000")),
+                false, 4, GatewayDefaults.FASTCGI_IDLE_TIMEOUT, Duration.ofMillis(250),
+                FastCgiUpstreamOptions.DEFAULT_READ_TIMEOUT, GatewayDefaults.FASTCGI_SEND_TIMEOUT));
+
         var defaults = new ServeCommand();
-        new CommandLine(defaults).parseArgs("--root", root.toString());
-        assertThat(defaults.upstreamOptions()).isEqualTo(org.fcgate.gateway.fastcgi.FastCgiUpstreamOptions.defaults());
+        new CommandLine(defaults).parseArgs("--root", root.toString(), "--fastcgi", "127.0.0.1:9000");
+        GatewayConfig d = defaults.toConfig();
+        assertThat(((Route.FastCgi) d.routes().get(0)).options()).isEqualTo(FastCgiOptions.defaults());
+        UpstreamConfig.External server = (UpstreamConfig.External) d.upstreams().get(0);
+        assertThat(server.keepConn()).as("php-fpm safe default, as nginx").isFalse();
+        assertThat(server.maxConnsPerServer()).isEqualTo(GatewayDefaults.FASTCGI_MAX_CONNS_PER_SERVER);
+    }
+
+    @Test
+    void poolFlagsGiveAManagedPoolRecord() throws Exception {
+        ServeCommand serve = new ServeCommand();
+        new CommandLine(serve).parseArgs("--root", root.toString(), "--pool", "php-cgi -b {socket}",
+                "--read-timeout", "5s");
+        UpstreamConfig.ManagedPool p = (UpstreamConfig.ManagedPool) serve.toConfig().upstreams().get(0);
+        assertThat(p.name()).isEqualTo("php");
+        assertThat(p.pool().command()).containsExactly("php-cgi", "-b", "{socket}");
+        assertThat(p.readTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(p.connectTimeout()).isEqualTo(GatewayDefaults.POOL_CONNECT_TIMEOUT);
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.fcgate.gateway.config.FastCgiOptions;
 import org.fcgate.gateway.error.Reason;
 import org.fcgate.gateway.path.DocumentRoot;
 import org.fcgate.gateway.path.RequestPath;
@@ -60,5 +61,30 @@ class RouterTest {
         assertThat(dispatch("/.env")).isEqualTo(new Dispatch.Refuse(Reason.DENIED_PATH));
         assertThat(dispatch("/api/x")).isEqualTo(new Dispatch.Refuse(Reason.PROXY_NOT_IMPLEMENTED));
         assertThat(dispatch("/nope.php")).isEqualTo(new Dispatch.Refuse(Reason.NOT_FOUND));
+    }
+
+    @Test
+    void fastCgiRouteTriesItsIndexThenItsFrontController(@TempDir Path site) throws Exception {
+        java.nio.file.Files.createDirectories(site.resolve("app/empty"));
+        java.nio.file.Files.writeString(site.resolve("app/index.php"), "<?php");
+        java.nio.file.Files.writeString(site.resolve("front.php"), "<?php");
+        DocumentRoot root = DocumentRoot.open(site, false, true);
+        FastCgiOptions options = new FastCgiOptions(java.util.Map.of(), true, true, List.of("index.php"),
+                Optional.of("/front.php"), List.of());
+        Router r = new Router(List.of(new Route.FastCgi(new PathMatcher.Prefix("/"), root, Set.of(".php"), "php",
+                options)), Upstreams.none());
+
+        Dispatch index = r.dispatch(RequestPath.decode("/app/"));
+        assertThat(((Dispatch.Forward) index).script().scriptName()).isEqualTo("/app/index.php");
+        assertThat(((Dispatch.Forward) index).path().value()).isEqualTo("/app/index.php");
+        Dispatch front = r.dispatch(RequestPath.decode("/app/empty/"));
+        assertThat(((Dispatch.Forward) front).script().scriptName()).isEqualTo("/front.php");
+        assertThat(((Dispatch.Forward) r.dispatch(RequestPath.decode("/no/such.php"))).script().scriptName())
+                .isEqualTo("/front.php");
+
+        Router noFallback = new Router(List.of(new Route.FastCgi(new PathMatcher.Prefix("/"), root, Set.of(".php"),
+                "php", FastCgiOptions.defaults())), Upstreams.none());
+        assertThat(noFallback.dispatch(RequestPath.decode("/app/empty/")))
+                .isEqualTo(new Dispatch.Refuse(Reason.NOT_FOUND));
     }
 }

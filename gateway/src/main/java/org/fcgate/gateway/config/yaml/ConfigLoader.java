@@ -18,7 +18,6 @@ import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.UpstreamConfig;
 import org.fcgate.gateway.path.DocumentRoot;
 import org.fcgate.gateway.route.Route;
-import org.fcgate.pool.config.PoolConfig;
 
 /**
  * Reads an fcgate YAML file (docs/configuration.md) into a {@link LoadedConfig}, or reports every error in it.
@@ -99,8 +98,7 @@ public final class ConfigLoader {
         Map<String, JsonNode> servers = top.namedMappings("fastcgi_servers");
         List<UpstreamConfig> upstreams = new ArrayList<>();
         for (Map.Entry<String, JsonNode> e : pools.entrySet()) {
-            Optional<PoolConfig> pool = PoolSection.read(e.getKey(), e.getValue(), "pools." + e.getKey(), problems);
-            pool.ifPresent(p -> upstreams.add(new UpstreamConfig.ManagedPool(e.getKey(), p)));
+            PoolSection.read(e.getKey(), e.getValue(), "pools." + e.getKey(), problems).ifPresent(upstreams::add);
         }
         for (Map.Entry<String, JsonNode> e : servers.entrySet()) {
             String path = "fastcgi_servers." + e.getKey();

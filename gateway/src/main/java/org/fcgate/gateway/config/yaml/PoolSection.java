@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.fcgate.gateway.config.GatewayDefaults;
+import org.fcgate.gateway.config.UpstreamConfig;
 import org.fcgate.pool.config.ConfigException;
 import org.fcgate.pool.config.PmMode;
 import org.fcgate.pool.config.PoolConfig;
@@ -22,7 +24,7 @@ final class PoolSection {
             "max_lifetime", "rss_limit", "request_terminate_timeout", "kill_grace", "max_queue", "queue_timeout",
             "retry_after", "spawn_timeout", "spawn_rate", "crash_threshold", "crash_window", "crash_backoff_initial",
             "crash_backoff_max", "clear_env", "env", "chdir", "user", "group", "allow_root", "rlimit_files",
-            "rlimit_core", "log_limit", "log_lines_per_second");
+            "rlimit_core", "log_limit", "log_lines_per_second", "connect_timeout", "read_timeout");
 
     /** PoolConfig's key names (in its messages) that this file spells as php-fpm does. */
     private static final Map<String, String> FILE_KEY = Map.of(
@@ -36,7 +38,7 @@ final class PoolSection {
     private PoolSection() {
     }
 
-    static Optional<PoolConfig> read(String name, JsonNode node, String path, Problems problems) {
+    static Optional<UpstreamConfig.ManagedPool> read(String name, JsonNode node, String path, Problems problems) {
         Optional<Section> section = Section.of(node, path, KEYS, problems);
         if (section.isEmpty()) {
             return Optional.empty();
@@ -80,9 +82,13 @@ final class PoolSection {
             b.logLineMaxBytes(s.intSize("log_limit", 0));
         }
         s.integer("log_lines_per_second").ifPresent(b::logLinesPerSecond);
+        // The gateway's side of the pool: how it talks to a leased child.
+        Duration connect = FastCgiServerSection.positive(s, "connect_timeout", GatewayDefaults.POOL_CONNECT_TIMEOUT);
+        Duration read = s.duration("read_timeout", GatewayDefaults.POOL_READ_TIMEOUT);
         try {
             PoolConfig pool = b.build();
-            return s.anyFailed() ? Optional.empty() : Optional.of(pool);
+            return s.anyFailed() ? Optional.empty()
+                    : Optional.of(new UpstreamConfig.ManagedPool(name, pool, connect, read));
         } catch (ConfigException e) {
             report(s, e, path, problems);
             return Optional.empty();

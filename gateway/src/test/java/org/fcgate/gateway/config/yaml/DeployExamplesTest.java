@@ -86,8 +86,10 @@ class DeployExamplesTest {
 
         PoolConfig php = c.pools().get(0);
         assertThat(php).isEqualTo(PoolConfig.builder("php", php.command()).build());
+        assertThat(g.upstream("php")).hasValue(new UpstreamConfig.ManagedPool("php", php));
         assertThat(c.externalServers()).containsExactly(UpstreamConfig.External.withDefaults("fpm",
                 List.of(FastCgiAddress.parse("unix:/run/php/php8.2-fpm.sock"))));
+        assertThat(c.externalServers().get(0).keepConn()).as("php-fpm safe default").isFalse();
 
         Route.FastCgi f = (Route.FastCgi) g.routes().get(1);
         assertThat(f.options()).isEqualTo(FastCgiOptions.defaults());
