@@ -63,7 +63,9 @@ public enum Reason {
     BACKEND_FAILED(502, "backend failed"),
     BACKEND_PROTOCOL_ERROR(502, "backend sent an invalid response"),
     TOO_MANY_REDIRECTS(500, "too many internal redirects"),
-    PROXY_NOT_IMPLEMENTED(501, "proxy routes are not implemented");
+    PROXY_NOT_IMPLEMENTED(501, "proxy routes are not implemented"),
+    // Our own bug: an unexpected exception while serving (logged at ERROR with its stack trace)
+    INTERNAL_ERROR(500, "internal server error");
 
     private final int status;
     private final String message;

@@ -91,6 +91,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     private boolean readPaused;
     private TempFile spool;
     private boolean spoolReading;
+    private long spoolUnwritten;
     private boolean clientGone;
 
     FcgiExchange(FastCgiUpstream upstream, UpstreamRequest request, ResponseSink sink) {
@@ -461,30 +462,33 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     }
 
     // ---- response body to the client: memory, then temp file when the client is slower ------------------------
+    //
+    // Bytes go to the client channel while at most responseBufferMemory is in flight there (written, not yet
+    // taken by the client). Past it, with buffering on, they are appended to the spool and read back, 64 KiB at a
+    // time on the temp file executor, as the client drains below half of it; while the spool holds unread bytes or a
+    // read is on its way, every new byte goes behind them, so the order is kept. Reading the backend pauses when the
+    // spool holds responseBufferFileMax unread bytes, or responseBufferMemory not yet written to disk (so a disk
+    // slower than the backend never piles up memory), and resumes below half of each. Without buffering it pauses
+    // when responseBufferMemory is in flight and resumes below half (HexDumpProxy backpressure).
 
     private void deliver(ByteBuf buf) {
         if (clientGone) {
             buf.release();
             return;
         }
-        if (spool != null && (spool.unread() > 0 || spoolReading)) {
-            spool.append(buf);
-            if (spool.unread() > options.responseBufferFileMax()) {
-                readPaused = true;
-            }
+        boolean spoolHoldsBytes = spool != null && (spool.unread() > 0 || spoolReading);
+        if (spoolHoldsBytes || spillable() && inFlight > options.responseBufferMemory()) {
+            toSpool(buf);
             return;
         }
         toClient(buf);
-        if (inFlight > options.responseBufferMemory()) {
-            if (buffering && options.responseBufferFileMax() > 0) {
-                if (spool == null) {
-                    spool = new TempFile(options.tempDirectory(), ".response");
-                }
-                // the next bytes go to the spool; reading the backend goes on
-            } else {
-                readPaused = true; // HexDumpProxy backpressure: read again when the client has taken them
-            }
+        if (!spillable() && inFlight > options.responseBufferMemory()) {
+            readPaused = true;
         }
+    }
+
+    private boolean spillable() {
+        return buffering && options.responseBufferFileMax() > 0;
     }
 
     private void toClient(ByteBuf buf) {
@@ -498,20 +502,53 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         });
     }
 
+    private void toSpool(ByteBuf buf) {
+        if (spool == null) {
+            spool = new TempFile(options.tempDirectory(), ".response");
+        }
+        int n = buf.readableBytes();
+        spoolUnwritten += n;
+        spool.append(buf).whenComplete((v, error) -> loop.execute(() -> spoolWritten(n, error)));
+        if (spool.unread() > options.responseBufferFileMax() || spoolUnwritten > options.responseBufferMemory()) {
+            readPaused = true;
+        }
+    }
+
+    private void spoolWritten(int n, Throwable error) {
+        spoolUnwritten -= n;
+        if (state == State.DONE) {
+            return;
+        }
+        if (error != null) {
+            fail(Reason.BACKEND_FAILED, "response temp file: " + rootCause(error), Optional.empty());
+            return;
+        }
+        maybeResumeRead();
+    }
+
     private void clientTookBytes() {
         if (state == State.DONE) {
             return;
         }
-        long low = options.responseBufferMemory() / 2;
-        if (inFlight <= low) {
+        if (inFlight <= options.responseBufferMemory() / 2) {
             pumpSpool();
-            if (readPaused && state == State.RUNNING && (spool == null
-                    || spool.unread() <= options.responseBufferFileMax() / 2)) {
-                readPaused = false;
-                backend.read();
-            }
         }
+        maybeResumeRead();
         maybeEnd();
+    }
+
+    private void maybeResumeRead() {
+        if (!readPaused || state != State.RUNNING) {
+            return;
+        }
+        boolean below = spillable()
+                ? spool == null || spool.unread() <= options.responseBufferFileMax() / 2
+                        && spoolUnwritten <= options.responseBufferMemory() / 2
+                : inFlight <= options.responseBufferMemory() / 2;
+        if (below) {
+            readPaused = false;
+            backend.read();
+        }
     }
 
     private void pumpSpool() {
@@ -525,15 +562,24 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
                 return;
             }
             if (error != null) {
-                fail(Reason.BACKEND_FAILED, "response temp file: " + error.getMessage(), Optional.empty());
+                fail(Reason.BACKEND_FAILED, "response temp file: " + rootCause(error), Optional.empty());
                 return;
             }
             toClient(Unpooled.wrappedBuffer(bytes));
             if (inFlight <= options.responseBufferMemory() / 2) {
                 pumpSpool();
             }
+            maybeResumeRead();
             maybeEnd();
         }));
+    }
+
+    private static String rootCause(Throwable error) {
+        Throwable t = error;
+        while (t.getCause() != null && t != t.getCause()) {
+            t = t.getCause();
+        }
+        return t.toString();
     }
 
     private void maybeEnd() {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -33,6 +34,7 @@ final class TempFile {
     private CompletableFuture<Void> tail;
     private long written;
     private long read;
+    private volatile boolean closed;
 
     TempFile(Path directory, String suffix) {
         tail = CompletableFuture.runAsync(() -> {
@@ -57,24 +59,37 @@ final class TempFile {
         return written - read;
     }
 
-    /** Copies and releases {@code data}; the write happens later, in order. */
-    void append(ByteBuf data) {
-        byte[] bytes = new byte[data.readableBytes()];
-        data.readBytes(bytes);
-        data.release();
+    /**
+     * Takes {@code data} and writes it later, in order, releasing it once written (or once a previous operation
+     * failed, or the file was closed). The future completes when the bytes are on disk, or fails with the error of
+     * this write or an earlier one.
+     */
+    CompletableFuture<Void> append(ByteBuf data) {
         long at = written;
-        written += bytes.length;
-        tail = tail.thenRunAsync(() -> {
+        written += data.readableBytes();
+        CompletableFuture<Void> done = tail.handleAsync((v, earlier) -> {
             try {
-                ByteBuffer b = ByteBuffer.wrap(bytes);
-                long pos = at;
-                while (b.hasRemaining()) {
-                    pos += channel.write(b, pos);
+                if (earlier != null) {
+                    throw earlier instanceof CompletionException c ? c : new CompletionException(earlier);
                 }
+                if (closed) {
+                    return null;
+                }
+                long pos = at;
+                for (ByteBuffer b : data.nioBuffers()) {
+                    while (b.hasRemaining()) {
+                        pos += channel.write(b, pos);
+                    }
+                }
+                return null;
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw new CompletionException(e);
+            } finally {
+                data.release();
             }
         }, IO);
+        tail = done;
+        return done;
     }
 
     /** Reads the next {@code max} unread bytes (fewer at the end), after every append made so far. */
@@ -102,8 +117,9 @@ final class TempFile {
         return result;
     }
 
-    /** Closes the file (already unlinked) after pending operations. */
+    /** Closes the file (already unlinked) after pending operations, which no longer write. */
     void close() {
+        closed = true;
         tail.whenCompleteAsync((v, e) -> {
             try {
                 if (channel != null) {

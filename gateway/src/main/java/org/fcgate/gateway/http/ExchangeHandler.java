@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.util.Optional;
 import org.fcgate.gateway.error.Reason;
@@ -38,6 +39,7 @@ import org.slf4j.LoggerFactory;
  *       closes.</li>
  *   <li>{@link Rejected} at any point: answer with its status and {@code Connection: close} unless a response has
  *       started, then close. Bytes after the fault are never parsed (R11, R12).</li>
+ *   <li>An unexpected exception at any point ({@link #internalError}): the same with 500, logged at ERROR.</li>
  * </ol>
  */
 final class ExchangeHandler extends ChannelInboundHandlerAdapter {
@@ -52,6 +54,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private final Http1RequestDecoder decoder;
     private Exchange current;
     private long requestCount;
+    /** An unexpected exception was answered with 500 (or cut the response): the connection is closing. */
+    private boolean failed;
 
     ExchangeHandler(Router router, StaticFileResponder staticFiles, Http1RequestDecoder decoder) {
         this.router = router;
@@ -61,6 +65,18 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (failed) {
+            ReferenceCountUtil.release(msg); // the connection is closing after a 500
+            return;
+        }
+        try {
+            handle(ctx, msg);
+        } catch (RuntimeException e) {
+            internalError(ctx, e);
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof RequestHead head) {
             requestCount++;
             current = new Exchange(ctx, head);
@@ -79,8 +95,41 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         } else if (msg instanceof Rejected rejected) {
             onRejected(ctx, rejected.reason());
         } else {
+            ReferenceCountUtil.release(msg);
             throw new IllegalStateException("unexpected message " + msg.getClass().getName());
         }
+    }
+
+    /**
+     * Our bug, not the client's: one ERROR record with the connection, request and cause; 500 with {@code Connection:
+     * close} if nothing was sent yet, else the connection is cut (never a clean-looking end); nothing after it on this
+     * connection is parsed.
+     */
+    private void internalError(ChannelHandlerContext ctx, Throwable cause) {
+        if (failed) {
+            ctx.close();
+            return;
+        }
+        failed = true;
+        Exchange e = current;
+        boolean started = e != null && e.responseStarted;
+        LOG.error("internal error conn={} req={} peer={} uri={} status={}", ctx.channel().id().asShortText(),
+                requestCount, ctx.channel().remoteAddress(), e != null ? e.head.request().uri() : "-",
+                started ? "aborted" : Reason.INTERNAL_ERROR.status(), cause);
+        if (e != null && e.body != null && !e.requestComplete) {
+            e.body.abort();
+        }
+        if (started || !ctx.channel().isActive()) {
+            ctx.close();
+            return;
+        }
+        if (e != null) {
+            e.responseStarted = true;
+        }
+        HttpVersion version = e != null ? e.head.request().protocolVersion() : HttpVersion.HTTP_1_1;
+        boolean headRequest = e != null && e.head.request().method().equals(HttpMethod.HEAD);
+        new ResponseWriter(ctx, version, keepAlive -> decoder.closeGracefully())
+                .sendError(Reason.INTERNAL_ERROR, false, headRequest);
     }
 
     private Dispatch route(RequestHead head) {
@@ -130,11 +179,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         if (cause instanceof IOException) {
             LOG.debug("connection error conn={} peer={}: {}", ctx.channel().id().asShortText(),
                     ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
         } else {
-            LOG.warn("unexpected failure conn={} peer={}", ctx.channel().id().asShortText(),
-                    ctx.channel().remoteAddress(), cause);
+            internalError(ctx, cause);
         }
-        ctx.close();
     }
 
     /** The state of the request being served. */

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.fcgate.gateway.config.GatewayConfig;
+import org.fcgate.gateway.path.PathEncoding;
 import org.fcgate.gateway.route.Router;
 import org.fcgate.gateway.upstream.Upstreams;
 import org.slf4j.Logger;
@@ -48,6 +49,7 @@ public final class HttpServer implements AutoCloseable {
     /** Binds and starts serving; fails with the bind error (e.g. address in use) after releasing the loops. */
     public static HttpServer start(GatewayConfig config, Upstreams upstreams)
             throws IOException, InterruptedException {
+        PathEncoding.warnUnlessUtf8();
         Transport transport = Epoll.isAvailable() ? Transport.EPOLL : Transport.NIO;
         IoHandlerFactory io = transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = transport == Transport.EPOLL

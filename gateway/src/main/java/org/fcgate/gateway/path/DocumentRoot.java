@@ -2,6 +2,7 @@ package org.fcgate.gateway.path;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -73,12 +74,21 @@ public final class DocumentRoot {
         return false;
     }
 
-    /** Looks up the first {@code count} segments of a normalised path. */
+    /**
+     * Looks up the first {@code count} segments of a normalised path. A segment the JVM cannot name as a file
+     * ({@code sun.jnu.encoding} not UTF-8, e.g. under {@code LANG=C}, and a non-ASCII segment) is {@link
+     * Lookup.Missing}: no file by that name can be opened by this process, so the answer is 404 (logged at startup,
+     * {@link PathEncoding}).
+     */
     public Lookup lookup(List<String> segments, int count) {
         Path candidate = realRoot;
-        for (int i = 0; i < count; i++) {
-            // Segments come from RequestPath: no '/', no NUL, never "." or "..", so resolve() stays a child.
-            candidate = candidate.resolve(segments.get(i));
+        try {
+            for (int i = 0; i < count; i++) {
+                // Segments come from RequestPath: no '/', no NUL, never "." or "..", so resolve() stays a child.
+                candidate = candidate.resolve(segments.get(i));
+            }
+        } catch (InvalidPathException e) {
+            return new Lookup.Missing();
         }
         try {
             Path real = candidate.toRealPath();

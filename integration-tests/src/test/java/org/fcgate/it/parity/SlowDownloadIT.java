@@ -21,7 +21,6 @@ import org.fcgate.it.peer.PhpFpmProcess;
 import org.fcgate.it.support.NoLeakedProcesses;
 import org.fcgate.it.support.RawHttp;
 import org.fcgate.it.support.RawHttp.Request;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -50,16 +49,11 @@ class SlowDownloadIT {
     Path dir;
 
     /**
-     * Fails on the forwarder as merged (fcgi-forward a8001d5): {@code FcgiExchange.deliver} creates the response spool
-     * when more than {@code responseBufferMemory} is in flight, but only appends to it once it is non-empty
-     * ({@code spool.unread() > 0 || spoolReading}), so it never is: every chunk still goes to the client channel's
-     * outbound buffer in direct memory, and with {@code -XX:MaxDirectMemorySize=64m} the download dies at ~64 MiB
-     * ({@code OutOfMemoryError: Cannot reserve … direct buffer memory}, logged as {@code status=aborted}). Adding
-     * {@code || inFlight > options.responseBufferMemory()} to that condition makes it pass (checked on a scratch
-     * build).
+     * Regression: on the forwarder as merged (fcgi-forward a8001d5) {@code FcgiExchange.deliver} created the response
+     * spool but never wrote to it, so every chunk went to the client channel's outbound buffer in direct memory, and
+     * with {@code -XX:MaxDirectMemorySize=64m} the download died at ~64 MiB ({@code OutOfMemoryError: Cannot reserve
+     * … direct buffer memory}, logged as {@code status=aborted}).
      */
-    @Disabled("fcgate bug: the response spool is created but never written; a slow client's bytes pile up in direct "
-            + "memory (see Javadoc)")
     @Test
     void download200MiBThroughStalledReaderFreesTheWorkerWithoutHeapGrowth() throws Exception {
         Path root = ParitySite.create(dir);

@@ -29,6 +29,8 @@ public final class Spawner implements AutoCloseable {
     private static final Runnable STOP = () -> { };
 
     private final POSIX posix;
+    /** Null where libc lacks closefrom for posix_spawn: then the list of open descriptors is closed instead. */
+    private final ClosingSpawn closingSpawn;
     private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     private final Thread thread;
 
@@ -44,6 +46,7 @@ public final class Spawner implements AutoCloseable {
 
     public Spawner(POSIX posix) {
         this.posix = posix;
+        this.closingSpawn = loadClosingSpawn();
         this.thread = new Thread(this::loop, "fcgate-spawner");
         thread.setDaemon(true);
         thread.start();
@@ -70,6 +73,9 @@ public final class Spawner implements AutoCloseable {
         if (Thread.currentThread() != thread) {
             throw new IllegalStateException("spawn outside the spawner thread");
         }
+        if (closingSpawn != null) {
+            return closingSpawn.spawn(req.argv(), req.envp(), req.stdinFd(), req.outFd());
+        }
         List<SpawnFileAction> actions = new ArrayList<>();
         if (req.stdinFd() >= 0) {
             actions.add(SpawnFileAction.dup(req.stdinFd(), 0));
@@ -78,8 +84,8 @@ public final class Spawner implements AutoCloseable {
         }
         actions.add(SpawnFileAction.dup(req.outFd(), 1));
         actions.add(SpawnFileAction.dup(req.outFd(), 2));
-        // posix_spawn has no closefrom: close every other descriptor the JVM holds (sockets, jars, other
-        // children's pipes) so a child never keeps them open. glibc ignores closing an fd that is not open.
+        // Fallback without closefrom: close every other descriptor the JVM holds (sockets, jars, other children's
+        // pipes). glibc ignores closing an fd that is not open. Racy: see ClosingSpawn.
         for (int fd : openDescriptors()) {
             if (fd > 2) {
                 actions.add(SpawnFileAction.close(fd));
@@ -110,6 +116,16 @@ public final class Spawner implements AutoCloseable {
 
     public boolean onSpawnerThread() {
         return Thread.currentThread() == thread;
+    }
+
+    private static ClosingSpawn loadClosingSpawn() {
+        try {
+            return ClosingSpawn.load();
+        } catch (UnsatisfiedLinkError e) {
+            log.warn("libc has no posix_spawn_file_actions_addclosefrom_np (glibc < 2.34?): children may inherit "
+                    + "descriptors other threads open while they are spawned ({})", e.getMessage());
+            return null;
+        }
     }
 
     private static Set<Integer> openDescriptors() {
