@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.fcgate.gateway.admin.Observability;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.GatewayDefaults;
 import org.fcgate.gateway.config.HttpLimits;
@@ -94,6 +95,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Idle keep-alive connection (closed).")
     Duration keepAliveTimeout = GatewayDefaults.KEEPALIVE_TIMEOUT;
 
+    @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Admin listener (/metrics, /status, /ping, "
+            + "/health/*): PORT alone is 127.0.0.1:PORT (default: off).")
+    String admin;
+
     @ArgGroup(exclusive = true)
     Backends backends = new Backends();
 
@@ -162,11 +167,17 @@ public final class ServeCommand implements Callable<Integer> {
         Path siteRoot = demo ? DemoSite.extract() : root;
         CountDownLatch cleanedUp = new CountDownLatch(1);
         try (ServeUpstreams upstreams = ServeUpstreams.start(this, demo)) {
-            HttpServer server = HttpServer.start(toConfig(siteRoot, demo), upstreams.upstreams());
+            Observability observability = admin == null ? Observability.disabled()
+                    : Observability.start(Observability.parseAddress(admin), upstreams.pools());
+            HttpServer server = HttpServer.start(toConfig(siteRoot, demo), upstreams.upstreams(),
+                    observability.pipelineHook());
+            observability.running();
             // SIGTERM: stop listening, then wait for this thread to stop the pools (children reaped, runtime
             // directory removed) before the JVM halts.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                observability.draining();
                 server.close();
+                observability.close();
                 try {
                     cleanedUp.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {

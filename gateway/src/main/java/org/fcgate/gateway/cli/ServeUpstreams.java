@@ -112,6 +112,11 @@ final class ServeUpstreams implements AutoCloseable {
         return upstream == null ? Upstreams.none() : Upstreams.of(Map.of(upstream.name(), upstream));
     }
 
+    /** The managed pools (none for external servers), for the admin listener. */
+    java.util.Collection<Pool> pools() {
+        return manager == null ? List.of() : manager.pools();
+    }
+
     String describe() {
         return description;
     }
