@@ -116,6 +116,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof io.netty.handler.timeout.ReadTimeoutException || cause instanceof java.io.IOException) {
+            LOG.debug("admin connection closed conn={}: {}", ctx.channel().id().asShortText(), cause.toString());
+            ctx.close();
+            return;
+        }
         LOG.warn("admin request failed conn={} peer={}", ctx.channel().id().asShortText(),
                 ctx.channel().remoteAddress(), cause);
         ctx.close();
