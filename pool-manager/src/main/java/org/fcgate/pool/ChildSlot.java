@@ -3,6 +3,7 @@ package org.fcgate.pool;
 import java.net.SocketAddress;
 import org.fcgate.pool.status.ChildState;
 import org.fcgate.pool.status.ExitReason;
+import org.fcgate.pool.status.RequestInfo;
 
 /** One child's scoreboard entry; every field is guarded by the owning pool's lock. */
 final class ChildSlot {
@@ -15,6 +16,8 @@ final class ChildSlot {
     SocketAddress address;
     long requests;
     Lease lease;
+    /** The current request while busy, else the last one served; null before the first lease. */
+    RequestInfo lastRequest;
     long leaseStartNanos;
     long idleSinceNanos;
     long lastDurationNanos = -1;

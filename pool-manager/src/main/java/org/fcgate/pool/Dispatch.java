@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.fcgate.pool.config.PoolConfig;
 import org.fcgate.pool.status.ChildState;
+import org.fcgate.pool.status.RequestInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
 final class Dispatch {
     private static final Logger log = LoggerFactory.getLogger(Dispatch.class);
 
-    private record Waiter(String uri, long enqueuedNanos, CompletableFuture<AcquireResult> future) {
+    private record Waiter(RequestInfo request, long enqueuedNanos, CompletableFuture<AcquireResult> future) {
     }
 
     private final Pool pool;
@@ -38,10 +39,10 @@ final class Dispatch {
         this.config = config;
     }
 
-    /** The most recently used idle child, leased to {@code uri}; null when none is idle. */
-    Lease leaseIdle(String uri, long now) {
+    /** The most recently used idle child, leased to {@code request}; null when none is idle. */
+    Lease leaseIdle(RequestInfo request, long now) {
         ChildSlot slot = idle.pollFirst();
-        return slot == null ? null : grant(slot, uri, now);
+        return slot == null ? null : grant(slot, request, now, 0);
     }
 
     /** True (and counted, and warned about) when {@code queue_max} callers already wait. */
@@ -57,8 +58,8 @@ final class Dispatch {
         return true;
     }
 
-    void enqueue(String uri, long now, CompletableFuture<AcquireResult> future) {
-        waiters.addLast(new Waiter(uri, now, future));
+    void enqueue(RequestInfo request, long now, CompletableFuture<AcquireResult> future) {
+        waiters.addLast(new Waiter(request, now, future));
         maxQueueLength = Math.max(maxQueueLength, waiters.size());
     }
 
@@ -72,7 +73,7 @@ final class Dispatch {
             if (w.future.isDone()) {
                 continue;
             }
-            Lease lease = grant(slot, w.uri, now);
+            Lease lease = grant(slot, w.request, now, now - w.enqueuedNanos);
             queueWaitNanos += now - w.enqueuedNanos;
             CompletableFuture<AcquireResult> f = w.future;
             after.add(() -> {
@@ -168,12 +169,14 @@ final class Dispatch {
         return queueWaitNanos;
     }
 
-    private Lease grant(ChildSlot slot, String uri, long now) {
+    private Lease grant(ChildSlot slot, RequestInfo request, long now, long waitedNanos) {
         slot.state = ChildState.BUSY;
         slot.leaseStartNanos = now;
-        Lease lease = new Lease(pool, slot, uri);
+        slot.lastRequest = request;
+        Lease lease = new Lease(pool, slot, request, now);
         slot.lease = lease;
         leases++;
+        pool.granted(waitedNanos);
         return lease;
     }
 

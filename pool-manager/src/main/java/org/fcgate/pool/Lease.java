@@ -2,6 +2,7 @@ package org.fcgate.pool;
 
 import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
+import org.fcgate.pool.status.RequestInfo;
 
 /**
  * One child reserved for one request. The holder connects to {@link #address()}, runs exactly one FastCGI
@@ -17,19 +18,23 @@ public final class Lease {
     final ChildSlot slot;
     private final long pid;
     private final SocketAddress address;
-    private final String uri;
+    private final RequestInfo request;
+    /** The pool clock at the grant. */
+    final long grantedNanos;
+    private volatile boolean firstByteSeen;
     private final CompletableFuture<Revocation> revoked = new CompletableFuture<>();
     /** Guarded by the pool's lock. */
     boolean finished;
     /** Guarded by the pool's lock. */
     boolean wasRevoked;
 
-    Lease(Pool pool, ChildSlot slot, String uri) {
+    Lease(Pool pool, ChildSlot slot, RequestInfo request, long grantedNanos) {
         this.pool = pool;
         this.slot = slot;
         this.pid = slot.pid;
         this.address = slot.address;
-        this.uri = uri;
+        this.request = request;
+        this.grantedNanos = grantedNanos;
     }
 
     public long pid() {
@@ -46,12 +51,28 @@ public final class Lease {
     }
 
     public String uri() {
-        return uri;
+        return request.uri();
+    }
+
+    /** What the caller said about the request (method, URI, content length, script). */
+    public RequestInfo request() {
+        return request;
     }
 
     /** Completes only if the pool takes the child away mid-request; never completes after a release. */
     public CompletableFuture<Revocation> revoked() {
         return revoked;
+    }
+
+    /**
+     * The child sent its first response byte: reported once to the pool's {@link PoolObserver} as time to first
+     * byte. Optional; later calls are ignored.
+     */
+    public void firstByte() {
+        if (!firstByteSeen) {
+            firstByteSeen = true;
+            pool.firstByte(this);
+        }
     }
 
     /** The request completed; the child may serve the next one. */
@@ -66,10 +87,11 @@ public final class Lease {
 
     void completeRevocation(Revocation why) {
         revoked.complete(why);
+        pool.revoked(this, why);
     }
 
     @Override
     public String toString() {
-        return "Lease[pool=" + pool.name() + ", child=" + slot.id + ", pid=" + pid + ", uri=" + uri + "]";
+        return "Lease[pool=" + pool.name() + ", child=" + slot.id + ", pid=" + pid + ", uri=" + request.uri() + "]";
     }
 }

@@ -14,6 +14,7 @@ import org.fcgate.pool.spawn.LaunchListener;
 import org.fcgate.pool.status.ChildState;
 import org.fcgate.pool.status.ExitReason;
 import org.fcgate.pool.status.PoolSnapshot;
+import org.fcgate.pool.status.RequestInfo;
 import org.fcgate.pool.supervise.CrashLoopGuard;
 import org.fcgate.pool.supervise.ExitStatus;
 import org.slf4j.Logger;
@@ -87,6 +88,7 @@ public final class Pool {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final RecyclePolicy recycle;
     private volatile Runnable wakeup = () -> { };
+    private volatile PoolObserver observer = PoolObserver.NONE;
 
     // Everything below is guarded by lock.
     private State state = State.NEW;
@@ -134,6 +136,11 @@ public final class Pool {
         return config;
     }
 
+    /** Reports lease timings to {@code observer} from now on (one observer; {@link PoolObserver#NONE} to stop). */
+    public void observe(PoolObserver observer) {
+        this.observer = java.util.Objects.requireNonNull(observer, "observer");
+    }
+
     /** Called whenever the pool needs {@link #tick} sooner than the delay it last returned. */
     public void onWakeup(Runnable wakeup) {
         this.wakeup = wakeup;
@@ -159,6 +166,14 @@ public final class Pool {
      * @param uri shown in the scoreboard while the request runs
      */
     public CompletableFuture<AcquireResult> acquire(String uri) {
+        return acquire(RequestInfo.ofUri(uri));
+    }
+
+    /**
+     * As {@link #acquire(String)}, with the method, content length and script for the status page's
+     * per-process block.
+     */
+    public CompletableFuture<AcquireResult> acquire(RequestInfo request) {
         List<Runnable> after = new ArrayList<>();
         CompletableFuture<AcquireResult> future = new CompletableFuture<>();
         lock.lock();
@@ -170,7 +185,7 @@ public final class Pool {
                 future.complete(dispatch.rejection(refusal));
                 return future;
             }
-            Lease lease = dispatch.leaseIdle(uri, now);
+            Lease lease = dispatch.leaseIdle(request, now);
             if (lease != null) {
                 future.complete(new AcquireResult.Granted(lease));
                 return future;
@@ -182,7 +197,7 @@ public final class Pool {
             if (board.live() >= config.maxChildren()) {
                 board.maxChildrenReached(now, config);
             }
-            dispatch.enqueue(uri, now, future);
+            dispatch.enqueue(request, now, future);
             plan(now, after);
         } finally {
             lock.unlock();
@@ -195,6 +210,22 @@ public final class Pool {
     /** Blocking convenience for tests and tools; never call it on an event loop. */
     public AcquireResult acquireBlocking(String uri) {
         return acquire(uri).join();
+    }
+
+    /** A lease was granted (under the lock): keeps the scoreboard's highest count of busy children. */
+    void granted(long queueWaitNanos) {
+        board.noteActive();
+        observer.leaseGranted(Duration.ofNanos(queueWaitNanos));
+    }
+
+    /** The lease holder saw the first response byte (once per lease). */
+    void firstByte(Lease lease) {
+        observer.firstByte(Duration.ofNanos(clock.getAsLong() - lease.grantedNanos));
+    }
+
+    /** After a revocation was handed to the holder (outside the lock). */
+    void revoked(Lease lease, Revocation why) {
+        observer.leaseRevoked(Duration.ofNanos(clock.getAsLong() - lease.grantedNanos), why);
     }
 
     void release(Lease lease, ReleaseKind kind) {
@@ -210,6 +241,7 @@ public final class Pool {
             lease.finished = true;
             slot.lease = null;
             if (kind != ReleaseKind.UNUSED) {
+                observer.leaseReleased(Duration.ofNanos(now - lease.grantedNanos), kind == ReleaseKind.BROKEN);
                 slot.requests++;
                 slot.lastDurationNanos = now - slot.leaseStartNanos;
             }

@@ -34,6 +34,7 @@ final class Scoreboard {
     private long spawns;
     private long rejectedUnavailable;
     private long maxChildrenReached;
+    private int maxActive;
     private long lastMaxChildrenWarning;
     private boolean warnedMaxChildren;
 
@@ -106,6 +107,11 @@ final class Scoreboard {
         return false;
     }
 
+    /** After a grant: the highest number of busy children seen at once (php-fpm "max active processes"). */
+    void noteActive() {
+        maxActive = Math.max(maxActive, count(ChildState.BUSY));
+    }
+
     void countExit(ExitReason reason) {
         exits.merge(reason, 1L, Long::sum);
     }
@@ -131,12 +137,13 @@ final class Scoreboard {
             boolean busy = s.state == ChildState.BUSY;
             rows.add(new ChildSnapshot(s.id, s.pid, s.state, wall(s.startNanos), s.requests,
                     busy ? wall(s.leaseStartNanos) : null, busy && s.lease != null ? s.lease.uri() : null,
-                    s.lastDurationNanos < 0 ? null : Duration.ofNanos(s.lastDurationNanos), s.rssKb));
+                    s.lastDurationNanos < 0 ? null : Duration.ofNanos(s.lastDurationNanos), s.rssKb,
+                    s.lastRequest));
         }
         PoolCounters counters = new PoolCounters(dispatch.leases(), dispatch.rejectedQueueFull(),
                 dispatch.rejectedQueueTimeout(), rejectedUnavailable, dispatch.waiting(), dispatch.maxQueueLength(),
-                Duration.ofNanos(dispatch.queueWaitNanos()), maxChildrenReached, spawns, exits);
-        return new PoolSnapshot(name, state, degraded, rows, counters);
+                Duration.ofNanos(dispatch.queueWaitNanos()), maxChildrenReached, spawns, exits, maxActive);
+        return new PoolSnapshot(name, state, degraded, rows, counters, wall(nanoBase));
     }
 
     private Instant wall(long nanos) {

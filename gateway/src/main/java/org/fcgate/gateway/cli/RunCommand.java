@@ -2,8 +2,10 @@ package org.fcgate.gateway.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
+import org.fcgate.gateway.admin.Observability;
 import org.fcgate.gateway.config.yaml.ConfigLoader;
 import org.fcgate.gateway.config.yaml.InvalidConfigException;
 import org.fcgate.gateway.config.yaml.LoadedConfig;
@@ -27,6 +29,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML configuration file.")
     Path config;
 
+    @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Admin listener (/metrics, /status, /ping, "
+            + "/health/*): PORT alone is 127.0.0.1:PORT (default: off).")
+    String admin;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         LoadedConfig loaded;
@@ -36,7 +42,8 @@ public final class RunCommand implements Callable<Integer> {
             CheckCommand.printErrors(spec.commandLine().getErr(), config, e);
             return 1;
         }
-        try (RunningGateway gateway = start(loaded, PoolManager::create)) {
+        try (RunningGateway gateway = RunningGateway.start(loaded.gateway(), PoolManager::create,
+                Optional.ofNullable(admin).map(Observability::parseAddress))) {
             System.out.println("fcgate: " + config + " on port " + gateway.port());
             System.out.flush();
             gateway.serveUntilShutdown(() -> { });

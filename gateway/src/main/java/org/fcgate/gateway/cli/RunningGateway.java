@@ -1,13 +1,19 @@
 package org.fcgate.gateway.cli;
 
 import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.fcgate.gateway.admin.Observability;
 import org.fcgate.gateway.config.GatewayConfig;
+import org.fcgate.gateway.config.ListenAddress;
 import org.fcgate.gateway.http.HttpServer;
 import org.fcgate.gateway.upstream.Upstreams;
+import org.fcgate.pool.Pool;
 import org.fcgate.pool.PoolManager;
 
 /**
@@ -20,21 +26,40 @@ final class RunningGateway implements AutoCloseable {
     private static final long SHUTDOWN_WAIT_SECONDS = 20;
 
     private final UpstreamFactory.Started upstreams;
+    private final Observability observability;
     private final HttpServer server;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private RunningGateway(UpstreamFactory.Started upstreams, HttpServer server) {
+    private RunningGateway(UpstreamFactory.Started upstreams, Observability observability, HttpServer server) {
         this.upstreams = upstreams;
+        this.observability = observability;
         this.server = server;
     }
 
-    /** Starts the pools, then listens; if listening fails, the pools are stopped again. */
+    /** Starts the pools, then listens; if listening fails, the pools are stopped again. No admin listener. */
     static RunningGateway start(GatewayConfig config, Supplier<PoolManager> managers)
             throws IOException, InterruptedException {
+        return start(config, managers, Optional.empty());
+    }
+
+    /**
+     * Starts the pools, the admin listener when {@code admin} is given (readiness says "starting" until the public
+     * listener is up), then the public listener; if anything fails, what was started is stopped again.
+     */
+    static RunningGateway start(GatewayConfig config, Supplier<PoolManager> managers, Optional<ListenAddress> admin)
+            throws IOException, InterruptedException {
         UpstreamFactory.Started started = UpstreamFactory.start(config, managers);
+        Observability observability = Observability.disabled();
         try {
-            return new RunningGateway(started, HttpServer.start(config, started.upstreams()));
+            if (admin.isPresent()) {
+                Collection<Pool> pools = started.manager().map(PoolManager::pools).orElse(List.of());
+                observability = Observability.start(admin.get(), pools);
+            }
+            HttpServer server = HttpServer.start(config, started.upstreams(), observability.pipelineHook());
+            observability.running();
+            return new RunningGateway(started, observability, server);
         } catch (IOException | InterruptedException | RuntimeException e) {
+            observability.close();
             started.close();
             throw e;
         }
@@ -56,6 +81,7 @@ final class RunningGateway implements AutoCloseable {
     void serveUntilShutdown(Runnable afterwards) throws InterruptedException {
         CountDownLatch cleanedUp = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            observability.draining();
             server.close();
             try {
                 cleanedUp.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
@@ -80,10 +106,15 @@ final class RunningGateway implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        observability.draining();
         try {
             server.close();
         } finally {
-            upstreams.close();
+            try {
+                observability.close();
+            } finally {
+                upstreams.close();
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.Map;
 import org.fcgate.gateway.config.Cidr;
 import org.fcgate.gateway.config.FastCgiOptions;
+import org.fcgate.gateway.admin.Observability;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.GatewayDefaults;
 import org.fcgate.gateway.config.HttpLimits;
@@ -43,6 +44,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Listen address.")
     String listen = GatewayDefaults.LISTEN_HOST + ":" + GatewayDefaults.LISTEN_PORT;
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Admin listener (/metrics, /status, /ping, "
+            + "/health/*): PORT alone is 127.0.0.1:PORT (default: off).")
+    String admin;
 
     @Option(names = "--index", split = ",", paramLabel = "FILE", description = "Index files, in order.")
     List<String> index = new ArrayList<>(GatewayDefaults.INDEX_FILES);
@@ -165,7 +170,8 @@ public final class ServeCommand implements Callable<Integer> {
         RunningGateway gateway;
         try {
             config = toConfig(siteRoot, demo);
-            gateway = RunningGateway.start(config, PoolManager::create);
+            gateway = RunningGateway.start(config, PoolManager::create,
+                    Optional.ofNullable(admin).map(Observability::parseAddress));
         } catch (IOException | InterruptedException | RuntimeException e) {
             removeDemoSite.run();
             throw e;

@@ -23,6 +23,11 @@ interface Backend {
      */
     Runnable open(EventLoop loop, String uri, Callback callback);
 
+    /** As {@link #open(EventLoop, String, Callback)}, with what the status page shows about the request. */
+    default Runnable open(EventLoop loop, org.fcgate.pool.status.RequestInfo request, Callback callback) {
+        return open(loop, request.uri(), callback);
+    }
+
     /** Stops handing out connections and closes idle ones. */
     void close();
 
@@ -53,6 +58,10 @@ interface Backend {
 
         /** Completes if a managed pool takes the child back mid-request; never for external servers. */
         CompletableFuture<Revocation> revoked();
+
+        /** The backend's first response byte arrived (time to first byte); optional. */
+        default void firstByte() {
+        }
 
         /** The request ended cleanly (END_REQUEST read): the connection or child may be reused. */
         void release();

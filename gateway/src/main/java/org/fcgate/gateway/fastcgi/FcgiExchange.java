@@ -1,6 +1,7 @@
 package org.fcgate.gateway.fastcgi;
 
 import io.netty.buffer.ByteBuf;
+import org.fcgate.gateway.admin.StatusRequest;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -161,7 +162,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         }
         params = ((CgiEnvironment.Result.Built) env).params();
         state = State.ACQUIRING;
-        cancelOpen = upstream.backend().open(loop, request.uri(), new Backend.Callback() {
+        cancelOpen = upstream.backend().open(loop, StatusRequest.of(request, contentLength), new Backend.Callback() {
             @Override
             public void opened(Backend.Session s) {
                 onOpened(s);
@@ -420,6 +421,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     }
 
     private void onHead() {
+        session.firstByte();
         CgiResponse.Plan plan = CgiResponse.plan(headParser.head(), headRequest);
         if (plan instanceof CgiResponse.Plan.Invalid invalid) {
             fail(Reason.BACKEND_PROTOCOL_ERROR, invalid.cause(), Optional.empty());

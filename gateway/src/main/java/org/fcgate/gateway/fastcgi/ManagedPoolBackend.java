@@ -37,8 +37,13 @@ final class ManagedPoolBackend implements Backend {
 
     @Override
     public Runnable open(EventLoop loop, String uri, Callback callback) {
+        return open(loop, org.fcgate.pool.status.RequestInfo.ofUri(uri), callback);
+    }
+
+    @Override
+    public Runnable open(EventLoop loop, org.fcgate.pool.status.RequestInfo request, Callback callback) {
         boolean[] cancelled = new boolean[1]; // touched on the loop only
-        CompletableFuture<AcquireResult> acquired = pool.acquire(uri);
+        CompletableFuture<AcquireResult> acquired = pool.acquire(request);
         acquired.whenComplete((result, error) -> {
             try {
                 loop.execute(() -> onAcquired(loop, result, error, cancelled[0], callback));
@@ -109,6 +114,11 @@ final class ManagedPoolBackend implements Backend {
         @Override
         public CompletableFuture<Revocation> revoked() {
             return lease.revoked();
+        }
+
+        @Override
+        public void firstByte() {
+            lease.firstByte();
         }
 
         @Override

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.util.Optional;
 import org.fcgate.gateway.error.Reason;
 import org.fcgate.gateway.error.RejectedException;
+import org.fcgate.gateway.metrics.RouteTag;
 import org.fcgate.gateway.path.RequestPath;
 import org.fcgate.gateway.route.Dispatch;
 import org.fcgate.gateway.route.Router;
@@ -207,6 +208,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
 
         void start(Dispatch dispatch) {
+            RouteTag.set(ctx.channel(), dispatch);
             if (dispatch instanceof Dispatch.Forward f) {
                 if (head.expectContinue()) {
                     writer.sendContinue();

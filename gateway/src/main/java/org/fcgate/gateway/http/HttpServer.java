@@ -16,6 +16,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import io.netty.channel.ChannelPipeline;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.path.PathEncoding;
 import org.fcgate.gateway.route.Router;
@@ -49,6 +51,15 @@ public final class HttpServer implements AutoCloseable {
     /** Binds and starts serving; fails with the bind error (e.g. address in use) after releasing the loops. */
     public static HttpServer start(GatewayConfig config, Upstreams upstreams)
             throws IOException, InterruptedException {
+        return start(config, upstreams, p -> { });
+    }
+
+    /**
+     * As {@link #start(GatewayConfig, Upstreams)}; {@code pipelineHook} sees each client pipeline once it is built
+     * (the metrics handlers of {@code org.fcgate.gateway.metrics} add themselves there).
+     */
+    public static HttpServer start(GatewayConfig config, Upstreams upstreams, Consumer<ChannelPipeline> pipelineHook)
+            throws IOException, InterruptedException {
         PathEncoding.warnUnlessUtf8();
         Transport transport = Epoll.isAvailable() ? Transport.EPOLL : Transport.NIO;
         IoHandlerFactory io = transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -63,7 +74,7 @@ public final class HttpServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new HttpServerInitializer(config, new Router(config.routes(), upstreams)))
+                    .childHandler(new HttpServerInitializer(config, new Router(config.routes(), upstreams), pipelineHook))
                     .bind(config.listen().toSocketAddress())
                     .await();
         } catch (InterruptedException e) {

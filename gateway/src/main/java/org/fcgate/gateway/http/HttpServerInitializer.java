@@ -5,6 +5,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.stream.ChunkedWriteHandler;
+import java.util.function.Consumer;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.route.Router;
 import org.fcgate.gateway.staticfiles.StaticFileResponder;
@@ -23,8 +24,15 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     private final GatewayConfig config;
     private final Router router;
     private final StaticFileResponder staticFiles;
+    private final Consumer<ChannelPipeline> pipelineHook;
 
     public HttpServerInitializer(GatewayConfig config, Router router) {
+        this(config, router, p -> { });
+    }
+
+    /** {@code pipelineHook} may add handlers around the ones below (metrics). */
+    public HttpServerInitializer(GatewayConfig config, Router router, Consumer<ChannelPipeline> pipelineHook) {
+        this.pipelineHook = pipelineHook;
         this.config = config;
         this.router = router;
         this.staticFiles = new StaticFileResponder(config.staticOptions());
@@ -38,5 +46,6 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
         p.addLast("encoder", new HttpResponseEncoder());
         p.addLast("chunked", new ChunkedWriteHandler());
         p.addLast("exchange", new ExchangeHandler(router, staticFiles, decoder));
+        pipelineHook.accept(p);
     }
 }

@@ -16,6 +16,7 @@ import java.util.Map;
  * @param maxChildrenReached times a caller had to wait with {@code max_children} already running
  * @param spawns             children spawned
  * @param exits              children exited, by reason
+ * @param maxActive          the most children busy at once (php-fpm "max active processes")
  */
 public record PoolCounters(
         long leases,
@@ -27,10 +28,19 @@ public record PoolCounters(
         Duration queueWaitTotal,
         long maxChildrenReached,
         long spawns,
-        Map<ExitReason, Long> exits) {
+        Map<ExitReason, Long> exits,
+        int maxActive) {
 
     public PoolCounters {
         exits = Map.copyOf(exits);
+    }
+
+    /** Without {@code maxActive} (the shape before the status page needed it). */
+    public PoolCounters(long leases, long rejectedQueueFull, long rejectedQueueTimeout, long rejectedUnavailable,
+                        int queueLength, int maxQueueLength, Duration queueWaitTotal, long maxChildrenReached,
+                        long spawns, Map<ExitReason, Long> exits) {
+        this(leases, rejectedQueueFull, rejectedQueueTimeout, rejectedUnavailable, queueLength, maxQueueLength,
+                queueWaitTotal, maxChildrenReached, spawns, exits, 0);
     }
 
     public long exits(ExitReason reason) {

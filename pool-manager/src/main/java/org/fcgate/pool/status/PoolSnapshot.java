@@ -1,5 +1,6 @@
 package org.fcgate.pool.status;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -9,16 +10,24 @@ import java.util.Map;
  *
  * @param state    the pool's lifecycle state name ({@code org.fcgate.pool.Pool.State})
  * @param degraded true while a crash loop holds respawning back
+ * @param started  when the pool was created (php-fpm "start time"); null when unknown
  */
 public record PoolSnapshot(
         String name,
         String state,
         boolean degraded,
         List<ChildSnapshot> children,
-        PoolCounters counters) {
+        PoolCounters counters,
+        Instant started) {
 
     public PoolSnapshot {
         children = List.copyOf(children);
+    }
+
+    /** Without {@code started} (the shape before the status page needed it). */
+    public PoolSnapshot(String name, String state, boolean degraded, List<ChildSnapshot> children,
+                        PoolCounters counters) {
+        this(name, state, degraded, children, counters, null);
     }
 
     public long count(ChildState s) {

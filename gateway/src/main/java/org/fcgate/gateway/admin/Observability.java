@@ -1,0 +1,82 @@
+package org.fcgate.gateway.admin;
+
+import io.netty.channel.ChannelPipeline;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.function.Consumer;
+import org.fcgate.gateway.config.ListenAddress;
+import org.fcgate.gateway.metrics.GatewayMetrics;
+import org.fcgate.pool.Pool;
+
+/**
+ * What {@code serve} wires up when an admin address is given: the metrics registry, the pools' meters, the
+ * admin listener and the health phase. Without an admin address nothing is measured ({@link #disabled()}).
+ *
+ * <p>Lifecycle: {@link #start} (phase STARTING) → the public listener starts with {@link #pipelineHook()} →
+ * {@link #running()} → {@link #draining()} on shutdown → {@link #close()}.
+ */
+public final class Observability implements AutoCloseable {
+
+    /** The admin listener's address when only a port is given: loopback, never the public interfaces. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+
+    private final GatewayMetrics metrics;
+    private final Health health;
+    private final AdminServer server;
+
+    private Observability(GatewayMetrics metrics, Health health, AdminServer server) {
+        this.metrics = metrics;
+        this.health = health;
+        this.server = server;
+    }
+
+    public static Observability disabled() {
+        return new Observability(null, new Health(), null);
+    }
+
+    public static Observability start(ListenAddress admin, Collection<Pool> pools)
+            throws IOException, InterruptedException {
+        GatewayMetrics metrics = new GatewayMetrics();
+        pools.forEach(metrics::addPool);
+        Health health = new Health();
+        try {
+            return new Observability(metrics, health, AdminServer.start(admin, metrics, health));
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            metrics.close();
+            throw e;
+        }
+    }
+
+    /** {@code PORT} alone means {@code 127.0.0.1:PORT}; otherwise as {@code --listen}. */
+    public static ListenAddress parseAddress(String value) {
+        return value.chars().allMatch(Character::isDigit) ? ListenAddress.parse(DEFAULT_HOST + ":" + value)
+                : ListenAddress.parse(value);
+    }
+
+    public Consumer<ChannelPipeline> pipelineHook() {
+        return metrics == null ? p -> { } : metrics.http().pipelineHook();
+    }
+
+    public int port() {
+        if (server == null) {
+            throw new IllegalStateException("admin listener disabled");
+        }
+        return server.port();
+    }
+
+    public void running() {
+        health.phase(Health.Phase.RUNNING);
+    }
+
+    public void draining() {
+        health.phase(Health.Phase.DRAINING);
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+            metrics.close();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package org.fcgate.gateway.metrics;
+
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.fcgate.pool.Pool;
+import org.fcgate.pool.status.PoolSnapshot;
+
+/**
+ * The gateway's one meter registry (Micrometer's Prometheus registry): HTTP meters, one {@link PoolMetrics} per
+ * managed pool, JVM and process meters. {@link #scrape(String)} refreshes every pool's scoreboard copy, then renders.
+ *
+ * <p>Lifecycle: create → {@link #addPool} for each pool → serve scrapes → {@link #close()}.
+ */
+public final class GatewayMetrics implements AutoCloseable {
+
+    /** Prometheus text format 0.0.4, what {@code /metrics} answers unless OpenMetrics is asked for. */
+    public static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
+    public static final String OPENMETRICS_FORMAT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final HttpMetrics http = new HttpMetrics(registry);
+    private final Map<String, PoolMetrics> pools = new LinkedHashMap<>();
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    public GatewayMetrics() {
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new JvmInfoMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+    }
+
+    public HttpMetrics http() {
+        return http;
+    }
+
+    /** Registers the pool's meters and becomes its {@code PoolObserver}. */
+    public synchronized void addPool(Pool pool) {
+        if (pools.containsKey(pool.name())) {
+            throw new IllegalArgumentException("pool already registered: " + pool.name());
+        }
+        pools.put(pool.name(), new PoolMetrics(pool, registry));
+    }
+
+    /** The exposition for {@code acceptHeader}: OpenMetrics when the scraper asks for it, else text 0.0.4. */
+    public String scrape(String acceptHeader) {
+        refresh();
+        return registry.scrape(contentType(acceptHeader));
+    }
+
+    public static String contentType(String acceptHeader) {
+        return acceptHeader != null && acceptHeader.contains("application/openmetrics-text")
+                ? OPENMETRICS_FORMAT : TEXT_FORMAT;
+    }
+
+    /** One fresh scoreboard copy of every pool (taken under each pool's lock, one at a time). */
+    public synchronized List<PoolSnapshot> refresh() {
+        List<PoolSnapshot> out = new ArrayList<>(pools.size());
+        for (PoolMetrics p : pools.values()) {
+            p.refresh();
+            out.add(p.snapshot());
+        }
+        return out;
+    }
+
+    public synchronized Optional<Pool> pool(String name) {
+        return Optional.ofNullable(pools.get(name)).map(p -> p.pool());
+    }
+
+    public synchronized Collection<String> poolNames() {
+        return List.copyOf(pools.keySet());
+    }
+
+    PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public synchronized void close() {
+        pools.values().forEach(PoolMetrics::detach);
+        gc.close();
+        registry.close();
+    }
+}

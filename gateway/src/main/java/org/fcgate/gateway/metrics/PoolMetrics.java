@@ -1,0 +1,137 @@
+package org.fcgate.gateway.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToDoubleFunction;
+import org.fcgate.pool.Pool;
+import org.fcgate.pool.PoolObserver;
+import org.fcgate.pool.Revocation;
+import org.fcgate.pool.status.ChildState;
+import org.fcgate.pool.status.ExitReason;
+import org.fcgate.pool.status.PoolCounters;
+import org.fcgate.pool.status.PoolSnapshot;
+
+/**
+ * One managed pool's meters. Gauges and counters read the pool's scoreboard copy taken by {@link #refresh()} once per
+ * scrape (one lock, one consistent view: STYLE 10); the histograms are fed by the pool's {@link PoolObserver}.
+ * Every meter has the label {@code pool} (a configured name) and nothing else but bounded enums.
+ */
+final class PoolMetrics implements PoolObserver {
+
+    private final Pool pool;
+    private final AtomicReference<PoolSnapshot> last = new AtomicReference<>();
+    private final Timer queueWait;
+    private final Timer firstByte;
+    private final Timer busy;
+    private final Counter timeouts;
+    private final Counter childFailed;
+
+    PoolMetrics(Pool pool, MeterRegistry registry) {
+        this.pool = pool;
+        last.set(pool.snapshot());
+        Tags tags = Tags.of("pool", pool.name());
+        for (ChildState s : ChildState.values()) {
+            gauge(registry, "fcgate.pool.children", "Children by state", tags.and("state", Labels.of(s)),
+                    p -> p.count(s));
+        }
+        Gauge.builder("fcgate.pool.max.children", pool, p -> p.config().maxChildren()).tags(tags)
+                .description("Configured max_children (capacity)").register(registry);
+        Gauge.builder("fcgate.pool.queue.capacity", pool, p -> p.config().queueMax()).tags(tags)
+                .description("Configured queue_max").register(registry);
+        gauge(registry, "fcgate.pool.queue.length", "Callers waiting for a child now", tags,
+                p -> p.counters().queueLength());
+        gauge(registry, "fcgate.pool.queue.length.peak", "Longest the queue has been", tags,
+                p -> p.counters().maxQueueLength());
+        gauge(registry, "fcgate.pool.active.peak", "Most children busy at once", tags,
+                p -> p.counters().maxActive());
+        gauge(registry, "fcgate.pool.degraded", "1 while a crash loop holds respawning back", tags,
+                p -> p.degraded() ? 1 : 0);
+        counter(registry, "fcgate.pool.leases", "Leases granted (php-fpm accepted conn)", tags,
+                PoolCounters::leases);
+        counter(registry, "fcgate.pool.max.children.reached", "Callers that had to wait with max_children running",
+                tags, PoolCounters::maxChildrenReached);
+        counter(registry, "fcgate.pool.rejections", "Callers refused (503)", tags.and("reason", "queue_full"),
+                PoolCounters::rejectedQueueFull);
+        counter(registry, "fcgate.pool.rejections", "Callers refused (503)", tags.and("reason", "queue_timeout"),
+                PoolCounters::rejectedQueueTimeout);
+        counter(registry, "fcgate.pool.rejections", "Callers refused (503)", tags.and("reason", "unavailable"),
+                PoolCounters::rejectedUnavailable);
+        counter(registry, "fcgate.pool.spawns", "Children spawned", tags, PoolCounters::spawns);
+        for (ExitReason r : ExitReason.values()) {
+            counter(registry, "fcgate.pool.child.exits", "Children exited, by reason",
+                    tags.and("reason", Labels.of(r)), c -> c.exits(r));
+        }
+        this.timeouts = Counter.builder("fcgate.pool.request.timeouts").tags(tags)
+                .description("Requests that ran past request_timeout (lease revoked, 504)").register(registry);
+        this.childFailed = Counter.builder("fcgate.pool.child.failures").tags(tags)
+                .description("Children lost mid-request (lease revoked, 502)").register(registry);
+        this.queueWait = timer(registry, "fcgate.pool.queue.wait", "Time a granted caller waited for a child", tags);
+        this.firstByte = timer(registry, "fcgate.pool.time.to.first.byte",
+                "From the lease to the child's response head", tags);
+        this.busy = timer(registry, "fcgate.pool.child.busy", "How long a child was leased for one request", tags);
+        pool.observe(this);
+    }
+
+    /** Takes the scoreboard copy the next scrape reads. */
+    void refresh() {
+        last.set(pool.snapshot());
+    }
+
+    Pool pool() {
+        return pool;
+    }
+
+    PoolSnapshot snapshot() {
+        return last.get();
+    }
+
+    void detach() {
+        pool.observe(PoolObserver.NONE);
+    }
+
+    @Override
+    public void leaseGranted(Duration wait) {
+        queueWait.record(wait);
+    }
+
+    @Override
+    public void firstByte(Duration sinceGrant) {
+        firstByte.record(sinceGrant);
+    }
+
+    @Override
+    public void leaseReleased(Duration held, boolean broken) {
+        busy.record(held);
+    }
+
+    @Override
+    public void leaseRevoked(Duration held, Revocation why) {
+        busy.record(held);
+        if (why == Revocation.TIMED_OUT) {
+            timeouts.increment();
+        } else if (why == Revocation.CHILD_FAILED) {
+            childFailed.increment();
+        }
+    }
+
+    private void gauge(MeterRegistry registry, String name, String help, Tags tags, ToDoubleFunction<PoolSnapshot> f) {
+        Gauge.builder(name, last, ref -> f.applyAsDouble(ref.get())).tags(tags).description(help).register(registry);
+    }
+
+    private void counter(MeterRegistry registry, String name, String help, Tags tags,
+                         ToDoubleFunction<PoolCounters> f) {
+        FunctionCounter.builder(name, last, ref -> f.applyAsDouble(ref.get().counters())).tags(tags)
+                .description(help).register(registry);
+    }
+
+    private static Timer timer(MeterRegistry registry, String name, String help, Tags tags) {
+        return Timer.builder(name).tags(tags).description(help).serviceLevelObjectives(Labels.SLO_BUCKETS)
+                .register(registry);
+    }
+}
