@@ -76,12 +76,30 @@ interface Backend {
                 .connect(resolved);
     }
 
-    /** The client's answer for a failed connect: 504 when it timed out (a black hole), else 502 (R61). */
-    static Failure connectFailure(BackendAddress address, Throwable cause) {
+    /**
+     * The client's answer for a failed connect: 504 when it timed out (a black hole), 503 + Retry-After when a Unix
+     * socket's listen backlog is full (R60: a non-blocking connect gets EAGAIN at once, php-fpm's "listen queue"
+     * overflow; nginx logs it as "(11: Resource temporarily unavailable)" and answers 502), else 502 (R61).
+     */
+    static Failure connectFailure(BackendAddress address, Throwable cause, Duration retryAfter) {
         if (cause instanceof io.netty.channel.ConnectTimeoutException) {
             return Failure.of(Reason.BACKEND_CONNECT_TIMEOUT, "connect to " + address + " timed out");
         }
-        return Failure.of(Reason.BACKEND_UNAVAILABLE, "connect to " + address + " failed: "
-                + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()));
+        String message = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        if (address instanceof BackendAddress.Unix && isEagain(cause)) {
+            return new Failure(Reason.BACKEND_OVERLOADED, "backend queue full: connect to " + address
+                    + " failed: " + message + " (listen backlog full)", Optional.of(retryAfter));
+        }
+        return Failure.of(Reason.BACKEND_UNAVAILABLE, "connect to " + address + " failed: " + message);
+    }
+
+    /**
+     * EAGAIN from connect(2): both Netty's epoll transport and the JDK name the errno only by its strerror text,
+     * which is glibc's untranslated one ({@code Resource temporarily unavailable}) unless LC_MESSAGES translates it;
+     * then the failure is a plain 502.
+     */
+    private static boolean isEagain(Throwable cause) {
+        return cause instanceof java.io.IOException && cause.getMessage() != null
+                && cause.getMessage().contains("Resource temporarily unavailable");
     }
 }

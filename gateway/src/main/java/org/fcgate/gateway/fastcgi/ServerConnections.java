@@ -112,7 +112,7 @@ final class ServerConnections {
             } else {
                 slotFreed();
                 if (!cancelled[0]) {
-                    callback.failed(Backend.connectFailure(address, done.cause()));
+                    callback.failed(Backend.connectFailure(address, done.cause(), server.retryAfter()));
                 }
             }
         });
