@@ -23,6 +23,11 @@ interface Backend {
      */
     Runnable open(EventLoop loop, String uri, Callback callback);
 
+    /** Like {@link #open}, but never a kept idle connection: for the one retry after a stale one. */
+    default Runnable openFresh(EventLoop loop, String uri, Callback callback) {
+        return open(loop, uri, callback); // a managed pool connects afresh for every lease
+    }
+
     /** Stops handing out connections and closes idle ones. */
     void close();
 
@@ -44,6 +49,11 @@ interface Backend {
         Channel channel();
 
         BackendHandler handler();
+
+        /** Whether the connection served an earlier request and was kept idle (it may be stale). */
+        default boolean reused() {
+            return false;
+        }
 
         /** Whether BEGIN_REQUEST asks for FCGI_KEEP_CONN. */
         boolean keepConn();

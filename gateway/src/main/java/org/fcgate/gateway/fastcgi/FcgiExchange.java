@@ -80,6 +80,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     private ResponseHeadParser headParser;
     private ScheduledFuture<?> readTimer;
     private long lastBackendRead;
+    private final StaleConnection stale;
     // Response
     private String localRedirect;
     private boolean headSent;
@@ -102,6 +103,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         this.loop = (EventLoop) sink.executor();
         this.headRequest = request.head().method().equals(HttpMethod.HEAD);
         this.streaming = options.streamRequestBody() && request.bodyLength() >= 0;
+        this.stale = new StaleConnection(request.head().method());
         this.stderr = new StderrLog(upstream.name(), upstream.stderrLimiter(), options.stderrLineMaxBytes(),
                 request.uri());
         sink.closeFuture().addListener(onClientClose);
@@ -160,8 +162,12 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
             return;
         }
         params = ((CgiEnvironment.Result.Built) env).params();
+        open(false);
+    }
+
+    private void open(boolean fresh) {
         state = State.ACQUIRING;
-        cancelOpen = upstream.backend().open(loop, request.uri(), new Backend.Callback() {
+        Backend.Callback callback = new Backend.Callback() {
             @Override
             public void opened(Backend.Session s) {
                 onOpened(s);
@@ -173,7 +179,9 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
                     fail(failure.reason(), failure.cause(), failure.retryAfter());
                 }
             }
-        });
+        };
+        cancelOpen = fresh ? upstream.backend().openFresh(loop, request.uri(), callback)
+                : upstream.backend().open(loop, request.uri(), callback);
     }
 
     private void onOpened(Backend.Session s) {
@@ -190,8 +198,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         state = State.RUNNING;
         headParser = new ResponseHeadParser(options.limits(), REQUEST_ID);
         s.handler().decoder().register(REQUEST_ID, this);
-        Params p = params;
-        params = null;
+        Params p = params; // kept for a retry (StaleConnection)
         backend.write(encode(ClientRequestEncoder.headSize(p),
                 dst -> ClientRequestEncoder.writeHead(dst, REQUEST_ID, Role.RESPONDER, s.keepConn(), p)));
         if (streaming) {
@@ -276,6 +283,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     @Override
     public void backendRead(ByteBuf data) {
         lastBackendRead = System.nanoTime();
+        stale.responseByte();
         try {
             if (state != State.RUNNING) {
                 return;
@@ -302,6 +310,9 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     @Override
     public void backendInactive() {
+        if (state == State.RUNNING && retryIfStale("EOF")) {
+            return;
+        }
         if (state == State.RUNNING) {
             Revocation why = session.revoked().getNow(null);
             if (why != null) {
@@ -314,9 +325,31 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     @Override
     public void backendException(Throwable cause) {
+        if (state == State.RUNNING && retryIfStale(String.valueOf(cause.getMessage()))) {
+            return;
+        }
         if (state == State.RUNNING) {
             fail(Reason.BACKEND_FAILED, "backend I/O error: " + cause, Optional.empty());
         }
+    }
+
+    /**
+     * A kept connection the server closed while idle, the close crossing our request ({@link StaleConnection}): the
+     * request goes once more on a fresh connection, and nothing of the first attempt reaches the client.
+     */
+    private boolean retryIfStale(String what) {
+        if (!stale.retryAfterFailureOf(session, body)) {
+            return false;
+        }
+        LOG.info("kept connection lost before any response byte upstream={} uri={} cause={}; retrying once on a"
+                + " fresh connection", upstream.name(), request.uri(), what);
+        cancelReadTimer();
+        session.handler().detach(null);
+        session.releaseBroken();
+        session = null;
+        backend = null;
+        open(true);
+        return true;
     }
 
     private void revoked(Revocation why) {
