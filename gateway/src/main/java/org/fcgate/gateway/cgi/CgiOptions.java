@@ -18,8 +18,8 @@ import java.util.Optional;
 public record CgiOptions(Optional<String> serverName, String serverSoftware, TrustedProxies trustedProxies,
                          boolean underscoresInHeaders, Map<String, String> extraParams) {
 
-    /** The gateway's version as SERVER_SOFTWARE shows it. */
-    public static final String DEFAULT_SERVER_SOFTWARE = "fcgate/0.1.0-SNAPSHOT";
+    /** The gateway's version as SERVER_SOFTWARE shows it: {@code fcgate/<jar version>} ({@link ServerSoftware}). */
+    public static final String DEFAULT_SERVER_SOFTWARE = ServerSoftware.current();
     public static final boolean DEFAULT_UNDERSCORES_IN_HEADERS = false;
 
     public CgiOptions {

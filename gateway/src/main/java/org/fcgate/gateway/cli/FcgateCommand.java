@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code fcgate}: the gateway's command line. */
-@Command(name = "fcgate", mixinStandardHelpOptions = true, version = "fcgate 0.1.0-SNAPSHOT",
+@Command(name = "fcgate", mixinStandardHelpOptions = true, versionProvider = FcgateCommand.Version.class,
         description = "FastCGI gateway and worker-pool process manager.",
         subcommands = {ServeCommand.class, RunCommand.class, CheckCommand.class, SampleAppCommand.class})
 public final class FcgateCommand implements Runnable {
@@ -15,6 +15,14 @@ public final class FcgateCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: fcgate --help)");
+    }
+
+    /** {@code fcgate --version}: the jar's Implementation-Version, as SERVER_SOFTWARE shows it. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {org.fcgate.gateway.cgi.ServerSoftware.current()};
+        }
     }
 
     public static void main(String[] args) {

@@ -80,6 +80,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-headers", paramLabel = "N", description = "Header line limit (431).")
     int maxHeaders = GatewayDefaults.MAX_HEADER_COUNT;
 
+    @Option(names = "--max-connections-per-ip", paramLabel = "N",
+            description = "Connections open at once per client IP; more are closed at accept. 0: unlimited.")
+    int maxConnectionsPerIp = GatewayDefaults.MAX_CONNECTIONS_PER_IP;
+
     @Option(names = "--max-body", paramLabel = "BYTES", description = "Request body limit (413).")
     long maxBody = GatewayDefaults.MAX_BODY_BYTES;
 
@@ -209,7 +213,7 @@ public final class ServeCommand implements Callable<Integer> {
                 new Route.Static(new PathMatcher.Prefix("/"), docRoot, index, Optional.ofNullable(frontController)));
         return new GatewayConfig(ListenAddress.parse(listen),
                 new HttpLimits(maxRequestLine, maxHeaderBytes, maxHeaders, maxBody,
-                        GatewayDefaults.MAX_CHUNK_LINE_BYTES),
+                        GatewayDefaults.MAX_CHUNK_LINE_BYTES, maxConnectionsPerIp),
                 new Timeouts(headerTimeout, bodyTimeout, keepAliveTimeout),
                 StaticOptions.defaults().withSendfile(!noSendfile),
                 routes, serverName == null ? List.of() : List.of(serverName),

@@ -23,6 +23,8 @@ public final class GatewayDefaults {
     public static final long MAX_BODY_BYTES = 8L * 1024 * 1024;
     /** A chunk-size line (size and extensions) in bytes. Past it: 400. */
     public static final int MAX_CHUNK_LINE_BYTES = 1024;
+    /** Connections open at once from one client IP; more are closed at accept (R62). 0: unlimited. */
+    public static final int MAX_CONNECTIONS_PER_IP = 256;
 
     /** Whole request head, from its first byte (or from accept for the first request): slowloris guard. */
     public static final Duration HEADER_TIMEOUT = Duration.ofSeconds(20);

@@ -23,9 +23,15 @@ interface Backend {
      */
     Runnable open(EventLoop loop, String uri, Callback callback);
 
+<<<<<<< HEAD
     /** As {@link #open(EventLoop, String, Callback)}, with what the status page shows about the request. */
     default Runnable open(EventLoop loop, org.fcgate.pool.status.RequestInfo request, Callback callback) {
         return open(loop, request.uri(), callback);
+=======
+    /** Like {@link #open}, but never a kept idle connection: for the one retry after a stale one. */
+    default Runnable openFresh(EventLoop loop, String uri, Callback callback) {
+        return open(loop, uri, callback); // a managed pool connects afresh for every lease
+>>>>>>> gw-gaps
     }
 
     /** Stops handing out connections and closes idle ones. */
@@ -49,6 +55,11 @@ interface Backend {
         Channel channel();
 
         BackendHandler handler();
+
+        /** Whether the connection served an earlier request and was kept idle (it may be stale). */
+        default boolean reused() {
+            return false;
+        }
 
         /** Whether BEGIN_REQUEST asks for FCGI_KEEP_CONN. */
         boolean keepConn();
@@ -85,12 +96,30 @@ interface Backend {
                 .connect(resolved);
     }
 
-    /** The client's answer for a failed connect: 504 when it timed out (a black hole), else 502 (R61). */
-    static Failure connectFailure(BackendAddress address, Throwable cause) {
+    /**
+     * The client's answer for a failed connect: 504 when it timed out (a black hole), 503 + Retry-After when a Unix
+     * socket's listen backlog is full (R60: a non-blocking connect gets EAGAIN at once, php-fpm's "listen queue"
+     * overflow; nginx logs it as "(11: Resource temporarily unavailable)" and answers 502), else 502 (R61).
+     */
+    static Failure connectFailure(BackendAddress address, Throwable cause, Duration retryAfter) {
         if (cause instanceof io.netty.channel.ConnectTimeoutException) {
             return Failure.of(Reason.BACKEND_CONNECT_TIMEOUT, "connect to " + address + " timed out");
         }
-        return Failure.of(Reason.BACKEND_UNAVAILABLE, "connect to " + address + " failed: "
-                + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()));
+        String message = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        if (address instanceof BackendAddress.Unix && isEagain(cause)) {
+            return new Failure(Reason.BACKEND_OVERLOADED, "backend queue full: connect to " + address
+                    + " failed: " + message + " (listen backlog full)", Optional.of(retryAfter));
+        }
+        return Failure.of(Reason.BACKEND_UNAVAILABLE, "connect to " + address + " failed: " + message);
+    }
+
+    /**
+     * EAGAIN from connect(2): both Netty's epoll transport and the JDK name the errno only by its strerror text,
+     * which is glibc's untranslated one ({@code Resource temporarily unavailable}) unless LC_MESSAGES translates it;
+     * then the failure is a plain 502.
+     */
+    private static boolean isEagain(Throwable cause) {
+        return cause instanceof java.io.IOException && cause.getMessage() != null
+                && cause.getMessage().contains("Resource temporarily unavailable");
     }
 }

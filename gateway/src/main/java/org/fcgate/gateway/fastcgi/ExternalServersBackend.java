@@ -36,15 +36,24 @@ final class ExternalServersBackend implements Backend {
 
     @Override
     public Runnable open(EventLoop loop, String uri, Callback callback) {
+        return open(loop, callback, false);
+    }
+
+    @Override
+    public Runnable openFresh(EventLoop loop, String uri, Callback callback) {
+        return open(loop, callback, true);
+    }
+
+    private Runnable open(EventLoop loop, Callback callback, boolean fresh) {
         int n = servers.size();
         int start = Math.floorMod(next.getAndIncrement(), n);
         for (int i = 0; i < n; i++) {
             ServerConnections s = servers.get((start + i) % n);
             if (s.hasCapacity(loop)) {
-                return s.acquire(loop, callback);
+                return s.acquire(loop, callback, fresh);
             }
         }
-        return servers.get(start).acquire(loop, callback);
+        return servers.get(start).acquire(loop, callback, fresh);
     }
 
     @Override

@@ -81,6 +81,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     private ResponseHeadParser headParser;
     private ScheduledFuture<?> readTimer;
     private long lastBackendRead;
+    private final StaleConnection stale;
     // Response
     private String localRedirect;
     private boolean headSent;
@@ -103,6 +104,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         this.loop = (EventLoop) sink.executor();
         this.headRequest = request.head().method().equals(HttpMethod.HEAD);
         this.streaming = options.streamRequestBody() && request.bodyLength() >= 0;
+        this.stale = new StaleConnection(request.head().method());
         this.stderr = new StderrLog(upstream.name(), upstream.stderrLimiter(), options.stderrLineMaxBytes(),
                 request.uri());
         sink.closeFuture().addListener(onClientClose);
@@ -161,8 +163,16 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
             return;
         }
         params = ((CgiEnvironment.Result.Built) env).params();
+        open(false);
+    }
+
+    private void open(boolean fresh) {
         state = State.ACQUIRING;
+<<<<<<< HEAD
         cancelOpen = upstream.backend().open(loop, StatusRequest.of(request, contentLength), new Backend.Callback() {
+=======
+        Backend.Callback callback = new Backend.Callback() {
+>>>>>>> gw-gaps
             @Override
             public void opened(Backend.Session s) {
                 onOpened(s);
@@ -174,7 +184,9 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
                     fail(failure.reason(), failure.cause(), failure.retryAfter());
                 }
             }
-        });
+        };
+        cancelOpen = fresh ? upstream.backend().openFresh(loop, request.uri(), callback)
+                : upstream.backend().open(loop, request.uri(), callback);
     }
 
     private void onOpened(Backend.Session s) {
@@ -191,8 +203,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         state = State.RUNNING;
         headParser = new ResponseHeadParser(options.limits(), REQUEST_ID);
         s.handler().decoder().register(REQUEST_ID, this);
-        Params p = params;
-        params = null;
+        Params p = params; // kept for a retry (StaleConnection)
         backend.write(encode(ClientRequestEncoder.headSize(p),
                 dst -> ClientRequestEncoder.writeHead(dst, REQUEST_ID, Role.RESPONDER, s.keepConn(), p)));
         if (streaming) {
@@ -277,6 +288,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     @Override
     public void backendRead(ByteBuf data) {
         lastBackendRead = System.nanoTime();
+        stale.responseByte();
         try {
             if (state != State.RUNNING) {
                 return;
@@ -303,6 +315,9 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     @Override
     public void backendInactive() {
+        if (state == State.RUNNING && retryIfStale("EOF")) {
+            return;
+        }
         if (state == State.RUNNING) {
             Revocation why = session.revoked().getNow(null);
             if (why != null) {
@@ -315,9 +330,31 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     @Override
     public void backendException(Throwable cause) {
+        if (state == State.RUNNING && retryIfStale(String.valueOf(cause.getMessage()))) {
+            return;
+        }
         if (state == State.RUNNING) {
             fail(Reason.BACKEND_FAILED, "backend I/O error: " + cause, Optional.empty());
         }
+    }
+
+    /**
+     * A kept connection the server closed while idle, the close crossing our request ({@link StaleConnection}): the
+     * request goes once more on a fresh connection, and nothing of the first attempt reaches the client.
+     */
+    private boolean retryIfStale(String what) {
+        if (!stale.retryAfterFailureOf(session, body)) {
+            return false;
+        }
+        LOG.info("kept connection lost before any response byte upstream={} uri={} cause={}; retrying once on a"
+                + " fresh connection", upstream.name(), request.uri(), what);
+        cancelReadTimer();
+        session.handler().detach(null);
+        session.releaseBroken();
+        session = null;
+        backend = null;
+        open(true);
+        return true;
     }
 
     private void revoked(Revocation why) {

@@ -18,6 +18,9 @@ import org.fcgate.pool.Revocation;
  */
 final class ManagedPoolBackend implements Backend {
 
+    /** A leased child serves one request at a time, so its backlog is never full unless something else connects. */
+    private static final java.time.Duration RETRY_AFTER_BACKLOG_FULL = java.time.Duration.ofSeconds(1);
+
     private final Pool pool;
     private final FastCgiUpstreamOptions options;
 
@@ -89,7 +92,7 @@ final class ManagedPoolBackend implements Backend {
                                 handler));
                     } else {
                         lease.releaseBroken();
-                        callback.failed(Backend.connectFailure(address, f.cause()));
+                        callback.failed(Backend.connectFailure(address, f.cause(), RETRY_AFTER_BACKLOG_FULL));
                     }
                 });
     }

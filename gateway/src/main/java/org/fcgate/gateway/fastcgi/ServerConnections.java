@@ -59,7 +59,8 @@ final class ServerConnections {
         return idle.values().stream().mapToInt(ArrayDeque::size).sum();
     }
 
-    Runnable acquire(EventLoop loop, Backend.Callback callback) {
+    /** @param fresh never an idle connection: a new one, evicting an idle one at the cap (the stale-retry case) */
+    Runnable acquire(EventLoop loop, Backend.Callback callback, boolean fresh) {
         Pooled reuse = null;
         Pooled evict = null;
         Waiter waiter = null;
@@ -68,7 +69,7 @@ final class ServerConnections {
                 loop.execute(() -> callback.failed(Backend.Failure.of(Reason.BACKEND_UNAVAILABLE, "upstream closed")));
                 return () -> { };
             }
-            reuse = pollIdle(loop);
+            reuse = fresh ? null : pollIdle(loop);
             if (reuse == null) {
                 if (open < server.maxConnections()) {
                     open++;
@@ -107,12 +108,12 @@ final class ServerConnections {
                 if (cancelled[0]) {
                     giveBack(p, true);
                 } else {
-                    callback.opened(new PooledSession(p));
+                    callback.opened(new PooledSession(p, false));
                 }
             } else {
                 slotFreed();
                 if (!cancelled[0]) {
-                    callback.failed(Backend.connectFailure(address, done.cause()));
+                    callback.failed(Backend.connectFailure(address, done.cause(), server.retryAfter()));
                 }
             }
         });
@@ -125,7 +126,7 @@ final class ServerConnections {
             connect(p.channel.eventLoop(), callback);
             return;
         }
-        callback.opened(new PooledSession(p));
+        callback.opened(new PooledSession(p, true));
     }
 
     /** A request is done with a connection: reuse it, give it to a waiter, or close it. */
@@ -275,10 +276,17 @@ final class ServerConnections {
     /** One request's use of a pooled connection. */
     private final class PooledSession implements Backend.Session {
         private final Pooled pooled;
+        private final boolean reused;
         private boolean done;
 
-        PooledSession(Pooled pooled) {
+        PooledSession(Pooled pooled, boolean reused) {
             this.pooled = pooled;
+            this.reused = reused;
+        }
+
+        @Override
+        public boolean reused() {
+            return reused;
         }
 
         @Override

@@ -18,6 +18,8 @@ import org.fcgate.gateway.staticfiles.StaticFileResponder;
  *   chunked   ChunkedWriteHandler  streams ChunkedInput bodies (static files when sendfile is off or TLS is on)
  *   exchange  ExchangeHandler      routing, static files, upstream seam, one request at a time
  * </pre>
+ * A connection from an address that already has {@code maxConnectionsPerIp} open is closed here, before any handler
+ * is added ({@link PerIpConnections}).
  */
 public final class HttpServerInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -25,6 +27,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     private final Router router;
     private final StaticFileResponder staticFiles;
     private final Consumer<ChannelPipeline> pipelineHook;
+    private final PerIpConnections perIp;
 
     public HttpServerInitializer(GatewayConfig config, Router router) {
         this(config, router, p -> { });
@@ -36,10 +39,15 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
         this.config = config;
         this.router = router;
         this.staticFiles = new StaticFileResponder(config.staticOptions());
+        this.perIp = new PerIpConnections(config.limits().maxConnectionsPerIp(), System::nanoTime);
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        if (!perIp.admit(ch)) {
+            ch.close();
+            return;
+        }
         Http1RequestDecoder decoder = new Http1RequestDecoder(config.limits(), config.timeouts());
         ChannelPipeline p = ch.pipeline();
         p.addLast("decoder", decoder);

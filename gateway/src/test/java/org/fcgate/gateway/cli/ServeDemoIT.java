@@ -48,6 +48,9 @@ class ServeDemoIT {
                 RawClient.Response info = c.send("GET /info.app/extra?x=1 HTTP/1.1\r\nHost: demo\r\n\r\n").read();
                 assertThat(info.status()).isEqualTo(200);
                 assertThat(info.bodyText()).contains("PATH_INFO=/extra\n", "QUERY_STRING=x=1\n", "SCRIPT_NAME=/info.app\n");
+                // The shaded jar's manifest carries the project version (gateway/pom.xml), a -D from failsafe here.
+                String version = System.getProperty("fcgate.expectedVersion");
+                assertThat(info.bodyText()).contains("SERVER_SOFTWARE=fcgate/" + version + "\n");
             }
             List<ProcessHandle> children = p.descendants().toList();
             assertThat(children).isNotEmpty();

@@ -59,7 +59,7 @@ final class EvilServer implements AutoCloseable {
         }
     }
 
-    private static void readRequest(DataInputStream in) throws IOException {
+    static void readRequest(DataInputStream in) throws IOException {
         for (;;) {
             int version = in.readUnsignedByte();
             int type = in.readUnsignedByte();

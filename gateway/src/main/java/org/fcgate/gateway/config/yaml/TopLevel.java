@@ -22,7 +22,7 @@ record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String>
     static final List<String> KEYS = List.of("listen", "server_name", "root", "index", "allow_symlinks_outside_root",
             "deny_dotfiles", "client_max_body_size", "client_header_timeout", "client_body_timeout",
             "keepalive_timeout", "max_request_line_size", "max_header_size", "max_header_count",
-            "max_chunk_line_size", "sendfile", "gzip_min_length", "gzip_max_length", "pools", "fastcgi_servers",
+            "max_chunk_line_size", "max_connections_per_ip", "sendfile", "gzip_min_length", "gzip_max_length", "pools", "fastcgi_servers",
             "routes");
 
     static TopLevel read(Section s) {
@@ -62,6 +62,9 @@ record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String>
         int chunk = (int) atLeast(s, "max_chunk_line_size",
                 s.intSize("max_chunk_line_size", GatewayDefaults.MAX_CHUNK_LINE_BYTES), 16,
                 GatewayDefaults.MAX_CHUNK_LINE_BYTES, "");
+        int perIp = (int) atLeast(s, "max_connections_per_ip",
+                s.integer("max_connections_per_ip", GatewayDefaults.MAX_CONNECTIONS_PER_IP), 0,
+                GatewayDefaults.MAX_CONNECTIONS_PER_IP, " (0: unlimited)");
 
         Duration headerTimeout = positive(s, "client_header_timeout", GatewayDefaults.HEADER_TIMEOUT);
         Duration bodyTimeout = positive(s, "client_body_timeout", GatewayDefaults.BODY_TIMEOUT);
@@ -76,7 +79,7 @@ record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String>
             gzipMax = GatewayDefaults.GZIP_MAX_FILE_BYTES;
         }
         return new TopLevel(listen, serverNames, root, index, symlinks, dotfiles,
-                new HttpLimits(line, header, count, body, chunk),
+                new HttpLimits(line, header, count, body, chunk, perIp),
                 new Timeouts(headerTimeout, bodyTimeout, keepAlive),
                 new StaticOptions(sendfile, gzipMin, gzipMax));
     }

@@ -79,13 +79,14 @@ class ConfigLoaderTest {
                 max_header_size: 16k
                 max_header_count: 50
                 max_chunk_line_size: 512
+                max_connections_per_ip: 0
                 sendfile: off
                 gzip_min_length: 1k
                 gzip_max_length: 2m
                 """)).gateway();
         assertThat(c.listen()).isEqualTo(new ListenAddress("::1", 9090));
         assertThat(c.serverNames()).containsExactly("example.com", "www.example.com");
-        assertThat(c.limits()).isEqualTo(new HttpLimits(4096, 16384, 50, 10L << 20, 512));
+        assertThat(c.limits()).isEqualTo(new HttpLimits(4096, 16384, 50, 10L << 20, 512, 0));
         assertThat(c.timeouts()).isEqualTo(new Timeouts(Duration.ofMillis(500), Duration.ofMinutes(5),
                 Duration.ofHours(1)));
         assertThat(c.staticOptions()).isEqualTo(new StaticOptions(false, 1024, 2L << 20));
@@ -263,8 +264,8 @@ class ConfigLoaderTest {
                 "listn unknown key (known: listen, server_name, root, index, allow_symlinks_outside_root, "
                         + "deny_dotfiles, client_max_body_size, client_header_timeout, client_body_timeout, "
                         + "keepalive_timeout, max_request_line_size, max_header_size, max_header_count, "
-                        + "max_chunk_line_size, sendfile, gzip_min_length, gzip_max_length, pools, fastcgi_servers, "
-                        + "routes)",
+                        + "max_chunk_line_size, max_connections_per_ip, sendfile, gzip_min_length, gzip_max_length, "
+                        + "pools, fastcgi_servers, routes)",
                 "pools.php.max_childs unknown key (known: " + String.join(", ", PoolSection.KEYS) + ")",
                 "fastcgi_servers.fpm.keepalive unknown key (known: addresses, keep_conn, max_conns_per_server, "
                         + "idle_timeout, connect_timeout, read_timeout, send_timeout)",
