@@ -23,15 +23,14 @@ interface Backend {
      */
     Runnable open(EventLoop loop, String uri, Callback callback);
 
-<<<<<<< HEAD
     /** As {@link #open(EventLoop, String, Callback)}, with what the status page shows about the request. */
     default Runnable open(EventLoop loop, org.fcgate.pool.status.RequestInfo request, Callback callback) {
         return open(loop, request.uri(), callback);
-=======
+    }
+
     /** Like {@link #open}, but never a kept idle connection: for the one retry after a stale one. */
     default Runnable openFresh(EventLoop loop, String uri, Callback callback) {
         return open(loop, uri, callback); // a managed pool connects afresh for every lease
->>>>>>> gw-gaps
     }
 
     /** Stops handing out connections and closes idle ones. */

@@ -154,6 +154,9 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     // ---- backend acquisition ---------------------------------------------------------------------------------
 
+    /** The request body's length as CONTENT_LENGTH gives it, for the status page; set before the first open. */
+    private long bodyLength;
+
     private void acquire(long contentLength) {
         CgiEnvironment.Result env = CgiEnvironment.build(request, contentLength, options.cgi(),
                 options.limits().maxParamsBytes());
@@ -163,16 +166,13 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
             return;
         }
         params = ((CgiEnvironment.Result.Built) env).params();
+        bodyLength = contentLength;
         open(false);
     }
 
     private void open(boolean fresh) {
         state = State.ACQUIRING;
-<<<<<<< HEAD
-        cancelOpen = upstream.backend().open(loop, StatusRequest.of(request, contentLength), new Backend.Callback() {
-=======
         Backend.Callback callback = new Backend.Callback() {
->>>>>>> gw-gaps
             @Override
             public void opened(Backend.Session s) {
                 onOpened(s);
@@ -185,8 +185,9 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
                 }
             }
         };
+        // A retry after a stale kept connection goes to an external server only, so it needs no status info.
         cancelOpen = fresh ? upstream.backend().openFresh(loop, request.uri(), callback)
-                : upstream.backend().open(loop, request.uri(), callback);
+                : upstream.backend().open(loop, StatusRequest.of(request, bodyLength), callback);
     }
 
     private void onOpened(Backend.Session s) {
