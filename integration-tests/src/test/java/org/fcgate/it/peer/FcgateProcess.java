@@ -48,13 +48,19 @@ public final class FcgateProcess implements AutoCloseable {
 
     /** As {@link #start(Path, Path, List)} with exactly the environment {@code env}. */
     public static FcgateProcess start(Path dir, Path docRoot, List<String> serveArgs, Map<String, String> env) {
+        List<String> args = new ArrayList<>(List.of("--root", docRoot.toString()));
+        args.addAll(serveArgs);
+        return serve(dir, args, env);
+    }
+
+    /** {@code fcgate serve --listen 127.0.0.1:PORT serveArgs} (no {@code --root}: the bundled demo site). */
+    public static FcgateProcess serve(Path dir, List<String> serveArgs, Map<String, String> env) {
         Path jar = jar();
         int port = NginxProcess.freeLoopbackPort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
-        command.addAll(List.of("-jar", jar.toString(), "serve", "--root", docRoot.toString(),
-                "--listen", "127.0.0.1:" + port));
+        command.addAll(List.of("-jar", jar.toString(), "serve", "--listen", "127.0.0.1:" + port));
         command.addAll(serveArgs);
         Path log = dir.resolve("fcgate.log");
         PeerProcess p = PeerProcess.start("fcgate", command, env, dir, log);
