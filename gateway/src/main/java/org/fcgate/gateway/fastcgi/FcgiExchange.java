@@ -162,6 +162,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         }
         params = ((CgiEnvironment.Result.Built) env).params();
         state = State.ACQUIRING;
+        sink.trace().acquiring(upstream.name());
         cancelOpen = upstream.backend().open(loop, StatusRequest.of(request, contentLength), new Backend.Callback() {
             @Override
             public void opened(Backend.Session s) {
@@ -186,6 +187,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         session = s;
         backend = s.channel();
         stderr.pid(s.pid());
+        sink.trace().opened(s.pid());
         s.handler().attach(this);
         s.revoked().thenAccept(why -> loop.execute(() -> revoked(why)));
         state = State.RUNNING;
@@ -657,6 +659,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     /** Releases what the exchange holds; the state is DONE afterwards. */
     private void finish() {
         state = State.DONE;
+        sink.trace().finished();
         cancelReadTimer();
         sink.closeFuture().removeListener(onClientClose);
         if (body != null) {

@@ -23,7 +23,7 @@ record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String>
             "deny_dotfiles", "client_max_body_size", "client_header_timeout", "client_body_timeout",
             "keepalive_timeout", "max_request_line_size", "max_header_size", "max_header_count",
             "max_chunk_line_size", "sendfile", "gzip_min_length", "gzip_max_length", "pools", "fastcgi_servers",
-            "routes");
+            "routes", "access_log", "slow_request_timeout");
 
     static TopLevel read(Section s) {
         ListenAddress listen = ListenAddress.defaults();
