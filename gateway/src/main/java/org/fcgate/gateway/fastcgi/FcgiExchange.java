@@ -26,6 +26,7 @@ import org.fcgate.fcgi.protocol.FcgiProtocolException;
 import org.fcgate.fcgi.protocol.ProtocolStatus;
 import org.fcgate.fcgi.protocol.RecordEncoder;
 import org.fcgate.fcgi.protocol.Role;
+import org.fcgate.gateway.accesslog.UpstreamTrace;
 import org.fcgate.gateway.cgi.CgiEnvironment;
 import org.fcgate.gateway.error.Reason;
 import org.fcgate.gateway.upstream.ResponseSink;
@@ -69,6 +70,8 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     private final boolean streaming;
     private final boolean headRequest;
     private final StderrLog stderr;
+    /** Taken once: a late finish() must not touch the next request's trace on a kept-alive connection. */
+    private final UpstreamTrace trace;
     private final GenericFutureListener<Future<Void>> onClientClose = f -> clientClosed();
     private State state = State.BODY;
     private RequestBody body;
@@ -101,6 +104,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         this.request = request;
         this.sink = sink;
         this.loop = (EventLoop) sink.executor();
+        this.trace = sink.trace();
         this.headRequest = request.head().method().equals(HttpMethod.HEAD);
         this.streaming = options.streamRequestBody() && request.bodyLength() >= 0;
         this.stderr = new StderrLog(upstream.name(), upstream.stderrLimiter(), options.stderrLineMaxBytes(),
@@ -162,7 +166,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         }
         params = ((CgiEnvironment.Result.Built) env).params();
         state = State.ACQUIRING;
-        sink.trace().acquiring(upstream.name());
+        trace.acquiring(upstream.name());
         cancelOpen = upstream.backend().open(loop, StatusRequest.of(request, contentLength), new Backend.Callback() {
             @Override
             public void opened(Backend.Session s) {
@@ -187,7 +191,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         session = s;
         backend = s.channel();
         stderr.pid(s.pid());
-        sink.trace().opened(s.pid());
+        trace.opened(s.pid());
         s.handler().attach(this);
         s.revoked().thenAccept(why -> loop.execute(() -> revoked(why)));
         state = State.RUNNING;
@@ -659,7 +663,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     /** Releases what the exchange holds; the state is DONE afterwards. */
     private void finish() {
         state = State.DONE;
-        sink.trace().finished();
+        trace.finished();
         cancelReadTimer();
         sink.closeFuture().removeListener(onClientClose);
         if (body != null) {
