@@ -1,9 +1,14 @@
 package org.fcgate.gateway.admin;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.netty.channel.ChannelPipeline;
 import java.io.IOException;
 import java.util.Collection;
+import java.util.List;
 import java.util.function.Consumer;
+import org.fcgate.gateway.accesslog.ExchangeListener;
+import org.fcgate.gateway.accesslog.ExchangeRecorder;
+import org.fcgate.gateway.accesslog.SlowRequestLog;
 import org.fcgate.gateway.config.ListenAddress;
 import org.fcgate.gateway.metrics.GatewayMetrics;
 import org.fcgate.pool.Pool;
@@ -55,6 +60,21 @@ public final class Observability implements AutoCloseable {
 
     public Consumer<ChannelPipeline> pipelineHook() {
         return metrics == null ? p -> { } : metrics.http().pipelineHook();
+    }
+
+    /**
+     * As {@link #pipelineHook()}, with the access log's listeners and slow-request log ({@code slowLog} may be null)
+     * on the same per-connection {@link ExchangeRecorder}, which is there even when metrics are off.
+     */
+    public Consumer<ChannelPipeline> pipelineHook(List<ExchangeListener> others, SlowRequestLog slowLog) {
+        return metrics == null ? ExchangeRecorder.hook(others, slowLog) : metrics.http().pipelineHook(others, slowLog);
+    }
+
+    /** Registers meters kept elsewhere (the access log's drop counter); nothing when metrics are off. */
+    public void bind(MeterBinder binder) {
+        if (metrics != null) {
+            metrics.bind(binder);
+        }
     }
 
     public int port() {

@@ -43,7 +43,7 @@ public final class RunCommand implements Callable<Integer> {
             return 1;
         }
         try (RunningGateway gateway = RunningGateway.start(loaded.gateway(), PoolManager::create,
-                Optional.ofNullable(admin).map(Observability::parseAddress))) {
+                Optional.ofNullable(admin).map(Observability::parseAddress), loaded.accessLog())) {
             System.out.println("fcgate: " + config + " on port " + gateway.port());
             System.out.flush();
             gateway.serveUntilShutdown(() -> { });

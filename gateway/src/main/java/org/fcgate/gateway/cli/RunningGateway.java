@@ -8,6 +8,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.fcgate.gateway.accesslog.AccessLogOptions;
+import org.fcgate.gateway.accesslog.AccessLogging;
 import org.fcgate.gateway.admin.Observability;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.ListenAddress;
@@ -28,12 +30,15 @@ final class RunningGateway implements AutoCloseable {
     private final UpstreamFactory.Started upstreams;
     private final Observability observability;
     private final HttpServer server;
+    private final AccessLogging logging;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private RunningGateway(UpstreamFactory.Started upstreams, Observability observability, HttpServer server) {
+    private RunningGateway(UpstreamFactory.Started upstreams, Observability observability, HttpServer server,
+                           AccessLogging logging) {
         this.upstreams = upstreams;
         this.observability = observability;
         this.server = server;
+        this.logging = logging;
     }
 
     /** Starts the pools, then listens; if listening fails, the pools are stopped again. No admin listener. */
@@ -48,19 +53,35 @@ final class RunningGateway implements AutoCloseable {
      */
     static RunningGateway start(GatewayConfig config, Supplier<PoolManager> managers, Optional<ListenAddress> admin)
             throws IOException, InterruptedException {
-        UpstreamFactory.Started started = UpstreamFactory.start(config, managers);
+        return start(config, managers, admin, AccessLogOptions.off());
+    }
+
+    /** As above, with an access log and a slow-request log (opened before anything else starts). */
+    static RunningGateway start(GatewayConfig config, Supplier<PoolManager> managers, Optional<ListenAddress> admin,
+                                AccessLogOptions logs) throws IOException, InterruptedException {
+        AccessLogging logging = AccessLogging.start(logs);
+        UpstreamFactory.Started started;
+        try {
+            started = UpstreamFactory.start(config, managers);
+        } catch (RuntimeException e) {
+            logging.close();
+            throw e;
+        }
         Observability observability = Observability.disabled();
         try {
             if (admin.isPresent()) {
                 Collection<Pool> pools = started.manager().map(PoolManager::pools).orElse(List.of());
                 observability = Observability.start(admin.get(), pools);
+                observability.bind(logging);
             }
-            HttpServer server = HttpServer.start(config, started.upstreams(), observability.pipelineHook());
+            HttpServer server = HttpServer.start(config, started.upstreams(),
+                    observability.pipelineHook(logging.listeners(), logging.slowLog()));
             observability.running();
-            return new RunningGateway(started, observability, server);
+            return new RunningGateway(started, observability, server, logging);
         } catch (IOException | InterruptedException | RuntimeException e) {
             observability.close();
             started.close();
+            logging.close();
             throw e;
         }
     }
@@ -113,7 +134,11 @@ final class RunningGateway implements AutoCloseable {
             try {
                 observability.close();
             } finally {
-                upstreams.close();
+                try {
+                    upstreams.close();
+                } finally {
+                    logging.close(); // after the listener: every request's line is queued by now
+                }
             }
         }
     }

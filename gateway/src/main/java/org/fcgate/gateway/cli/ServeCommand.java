@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.Map;
+import org.fcgate.gateway.accesslog.AccessLogFormat;
+import org.fcgate.gateway.accesslog.AccessLogOptions;
 import org.fcgate.gateway.config.Cidr;
 import org.fcgate.gateway.config.FastCgiOptions;
 import org.fcgate.gateway.admin.Observability;
@@ -48,6 +50,17 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Admin listener (/metrics, /status, /ping, "
             + "/health/*): PORT alone is 127.0.0.1:PORT (default: off).")
     String admin;
+
+    @Option(names = "--access-log", paramLabel = "PATH|stdout|off",
+            description = "Access log destination: a file (appended to; reopened on SIGUSR1), stdout or off.")
+    String accessLog = "stdout";
+
+    @Option(names = "--access-log-format", paramLabel = "combined|json", description = "Access log line format.")
+    String accessLogFormat = "combined";
+
+    @Option(names = "--slow-request-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Log a request still with its upstream after this long, once, at WARN (default: off).")
+    Duration slowRequestTimeout = Duration.ZERO;
 
     @Option(names = "--index", split = ",", paramLabel = "FILE", description = "Index files, in order.")
     List<String> index = new ArrayList<>(GatewayDefaults.INDEX_FILES);
@@ -175,7 +188,7 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             config = toConfig(siteRoot, demo);
             gateway = RunningGateway.start(config, PoolManager::create,
-                    Optional.ofNullable(admin).map(Observability::parseAddress));
+                    Optional.ofNullable(admin).map(Observability::parseAddress), accessLogOptions());
         } catch (IOException | InterruptedException | RuntimeException e) {
             removeDemoSite.run();
             throw e;
@@ -191,6 +204,12 @@ public final class ServeCommand implements Callable<Integer> {
             gateway.serveUntilShutdown(removeDemoSite);
         }
         return 0;
+    }
+
+    /** {@code --access-log}, {@code --access-log-format}, {@code --slow-request-timeout}; paths relative to the cwd. */
+    AccessLogOptions accessLogOptions() {
+        return AccessLogOptions.defaults().withDestination(accessLog, Path.of(""))
+                .withFormat(AccessLogFormat.parse(accessLogFormat)).withSlowRequestTimeout(slowRequestTimeout);
     }
 
     private static ListenAddress config(String listen) {

@@ -26,6 +26,7 @@ import org.fcgate.fcgi.protocol.FcgiProtocolException;
 import org.fcgate.fcgi.protocol.ProtocolStatus;
 import org.fcgate.fcgi.protocol.RecordEncoder;
 import org.fcgate.fcgi.protocol.Role;
+import org.fcgate.gateway.accesslog.UpstreamTrace;
 import org.fcgate.gateway.cgi.CgiEnvironment;
 import org.fcgate.gateway.error.Reason;
 import org.fcgate.gateway.upstream.ResponseSink;
@@ -69,6 +70,8 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     private final boolean streaming;
     private final boolean headRequest;
     private final StderrLog stderr;
+    /** Taken once: a late finish() must not touch the next request's trace on a kept-alive connection. */
+    private final UpstreamTrace trace;
     private final GenericFutureListener<Future<Void>> onClientClose = f -> clientClosed();
     private State state = State.BODY;
     private RequestBody body;
@@ -102,6 +105,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         this.request = request;
         this.sink = sink;
         this.loop = (EventLoop) sink.executor();
+        this.trace = sink.trace();
         this.headRequest = request.head().method().equals(HttpMethod.HEAD);
         this.streaming = options.streamRequestBody() && request.bodyLength() >= 0;
         this.stale = new StaleConnection(request.head().method());
@@ -172,6 +176,9 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     private void open(boolean fresh) {
         state = State.ACQUIRING;
+        if (!fresh) {
+            trace.acquiring(upstream.name()); // a stale-connection retry keeps the first attempt's start
+        }
         Backend.Callback callback = new Backend.Callback() {
             @Override
             public void opened(Backend.Session s) {
@@ -199,6 +206,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         session = s;
         backend = s.channel();
         stderr.pid(s.pid());
+        trace.opened(s.pid());
         s.handler().attach(this);
         s.revoked().thenAccept(why -> loop.execute(() -> revoked(why)));
         state = State.RUNNING;
@@ -695,6 +703,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     /** Releases what the exchange holds; the state is DONE afterwards. */
     private void finish() {
         state = State.DONE;
+        trace.finished();
         cancelReadTimer();
         sink.closeFuture().removeListener(onClientClose);
         if (body != null) {

@@ -14,6 +14,7 @@ import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.fcgate.gateway.accesslog.UpstreamTrace;
 import org.fcgate.gateway.error.Reason;
 import org.fcgate.gateway.upstream.ResponseSink;
 
@@ -106,6 +107,11 @@ final class UpstreamResponseSink implements ResponseSink {
     @Override
     public Future<Void> closeFuture() {
         return ctx.channel().closeFuture();
+    }
+
+    @Override
+    public UpstreamTrace trace() {
+        return UpstreamTrace.of(ctx.channel());
     }
 
     private void fail(Reason reason, Optional<Duration> retryAfter) {

@@ -51,6 +51,11 @@ public final class GatewayMetrics implements AutoCloseable {
         return http;
     }
 
+    /** Adds meters kept elsewhere (the access log's drop counter) to this registry. */
+    public void bind(io.micrometer.core.instrument.binder.MeterBinder binder) {
+        binder.bindTo(registry);
+    }
+
     /** Registers the pool's meters and becomes its {@code PoolObserver}. */
     public synchronized void addPool(Pool pool) {
         if (pools.containsKey(pool.name())) {

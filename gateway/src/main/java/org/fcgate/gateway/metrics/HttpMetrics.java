@@ -5,15 +5,21 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.channel.ChannelPipeline;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.fcgate.gateway.accesslog.CompletedExchange;
+import org.fcgate.gateway.accesslog.ExchangeListener;
+import org.fcgate.gateway.accesslog.ExchangeRecorder;
+import org.fcgate.gateway.accesslog.SlowRequestLog;
 
 /**
  * HTTP meters of the public listener, fed by two handlers each client pipeline gets through {@link #pipelineHook()}:
- * {@link ConnectionMeter} (first in the pipeline: raw bytes in and out, open connections) and {@link ExchangeMeter}
- * (between the response encoder and the chunked writer: one observation per response, labelled by route, method and
- * status class).
+ * {@link ConnectionMeter} (first in the pipeline: raw bytes in and out, open connections) and the connection's
+ * {@link ExchangeRecorder} (between the response encoder and the chunked writer: one observation per response,
+ * labelled by route, method and status class), which it shares with the access log as one of its listeners.
  *
  * <pre>
  *   fcgate_http_server_requests_seconds{route,method,status}  histogram (SLO buckets) + _count + _sum
@@ -22,7 +28,7 @@ import java.util.function.Consumer;
  *   fcgate_http_connections_open, fcgate_http_connections_total
  * </pre>
  */
-public final class HttpMetrics {
+public final class HttpMetrics implements ExchangeListener {
 
     private final MeterRegistry registry;
     private final AtomicInteger open = new AtomicInteger();
@@ -44,10 +50,30 @@ public final class HttpMetrics {
 
     /** Adds the two meters to a client pipeline built by {@code HttpServerInitializer}. */
     public Consumer<ChannelPipeline> pipelineHook() {
+        return pipelineHook(List.of(), null);
+    }
+
+    /**
+     * As {@link #pipelineHook()}, the connection's one {@link ExchangeRecorder} also telling {@code others} (the
+     * access log) and arming {@code slowLog}'s timer (may be null).
+     */
+    public Consumer<ChannelPipeline> pipelineHook(List<ExchangeListener> others, SlowRequestLog slowLog) {
+        List<ExchangeListener> listeners = new ArrayList<>();
+        listeners.add(this);
+        listeners.addAll(others);
+        Consumer<ChannelPipeline> exchanges = ExchangeRecorder.hook(listeners, slowLog);
         return p -> {
             p.addFirst("bytes", new ConnectionMeter(this));
-            p.addBefore("chunked", "metrics", new ExchangeMeter(this));
+            exchanges.accept(p);
         };
+    }
+
+    /** A response went out (or was cut after its head); a client gone before any response is not counted. */
+    @Override
+    public void completed(CompletedExchange e) {
+        if (e.status() != 0) {
+            response(e.route(), Labels.method(e.method()), e.status(), e.totalNanos());
+        }
     }
 
     void connectionOpened() {

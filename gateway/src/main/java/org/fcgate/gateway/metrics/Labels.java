@@ -26,7 +26,11 @@ final class Labels {
 
     /** The method when it is a standard one, else {@code OTHER}. */
     static String method(HttpMethod method) {
-        String name = method.name();
+        return method(method.name());
+    }
+
+    /** As {@link #method(HttpMethod)}; empty (a head that never parsed) is {@code OTHER}. */
+    static String method(String name) {
         return METHODS.contains(name) ? name : "OTHER";
     }
 

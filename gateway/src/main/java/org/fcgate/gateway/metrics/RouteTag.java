@@ -34,7 +34,7 @@ public final class RouteTag {
     }
 
     /** The tag of the current request, cleared so the next request on the connection starts untagged. */
-    static String take(Channel channel) {
+    public static String take(Channel channel) {
         String tag = channel.attr(KEY).getAndSet(null);
         return tag == null ? NONE : tag;
     }

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
+import org.fcgate.gateway.accesslog.UpstreamTrace;
 import org.fcgate.gateway.error.Reason;
 
 /**
@@ -42,4 +43,9 @@ public interface ResponseSink {
 
     /** Completes when the client connection closes, for whatever reason (client abort, write failure, our close). */
     Future<Void> closeFuture();
+
+    /** Where the upstream reports its name, the child's pid and its timings for the access log. */
+    default UpstreamTrace trace() {
+        return UpstreamTrace.none();
+    }
 }

@@ -119,8 +119,10 @@ class AdminR70IT {
             assertThat(publicGet("/env.app?sleep=20000")).isEqualTo(504);
         }
         for (int i = 0; i < K; i++) {
-            assertThat(publicGet("/env.app?crash=before")).isEqualTo(502);
+            // The timed-out children are being replaced, and max_queue is 0: without an idle child the request
+            // would be refused (503) instead of reaching a child that crashes.
             await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2);
+            assertThat(publicGet("/env.app?crash=before")).isEqualTo(502);
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2);
         try (RawClient a = new RawClient(server.port()); RawClient b = new RawClient(server.port())) {

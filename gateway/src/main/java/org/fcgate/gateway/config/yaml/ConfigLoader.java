@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.fcgate.gateway.accesslog.AccessLogOptions;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.UpstreamConfig;
 import org.fcgate.gateway.path.DocumentRoot;
@@ -76,12 +77,14 @@ public final class ConfigLoader {
             problems.missing("routes", "is required: the file is empty");
             throw new InvalidConfigException(problems.all());
         }
-        Optional<GatewayConfig> config = Section.of(tree, "", TopLevel.KEYS, problems)
-                .flatMap(top -> read(top, baseDir, problems));
+        Optional<Section> top = Section.of(tree, "", TopLevel.KEYS, problems);
+        Optional<GatewayConfig> config = top.flatMap(t -> read(t, baseDir, problems));
+        AccessLogOptions accessLog = top.map(t -> AccessLogSection.read(t, baseDir))
+                .orElse(AccessLogOptions.defaults());
         if (problems.size() > 0 || config.isEmpty()) {
             throw new InvalidConfigException(problems.all());
         }
-        return new LoadedConfig(config.get());
+        return new LoadedConfig(config.get(), accessLog);
     }
 
     /** SnakeYAML's messages quote the input over several lines; an error line keeps only the sentences. */

@@ -2,15 +2,25 @@ package org.fcgate.gateway.config.yaml;
 
 import java.util.List;
 import java.util.Objects;
+import org.fcgate.gateway.accesslog.AccessLogOptions;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.UpstreamConfig;
 import org.fcgate.pool.config.PoolConfig;
 
-/** A valid configuration file: the gateway's config, whose upstreams hold the managed pools' {@link PoolConfig}s. */
-public record LoadedConfig(GatewayConfig gateway) {
+/**
+ * A valid configuration file: the gateway's config, whose upstreams hold the managed pools' {@link PoolConfig}s,
+ * and its logging options.
+ */
+public record LoadedConfig(GatewayConfig gateway, AccessLogOptions accessLog) {
 
     public LoadedConfig {
         Objects.requireNonNull(gateway, "gateway");
+        Objects.requireNonNull(accessLog, "accessLog");
+    }
+
+    /** With the default logging options (stdout, combined, no slow log). */
+    public LoadedConfig(GatewayConfig gateway) {
+        this(gateway, AccessLogOptions.defaults());
     }
 
     /** The managed pools, in file order, for {@code PoolManager.addPool}. */

@@ -22,8 +22,8 @@ record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String>
     static final List<String> KEYS = List.of("listen", "server_name", "root", "index", "allow_symlinks_outside_root",
             "deny_dotfiles", "client_max_body_size", "client_header_timeout", "client_body_timeout",
             "keepalive_timeout", "max_request_line_size", "max_header_size", "max_header_count",
-            "max_chunk_line_size", "max_connections_per_ip", "sendfile", "gzip_min_length", "gzip_max_length", "pools", "fastcgi_servers",
-            "routes");
+            "max_chunk_line_size", "max_connections_per_ip", "sendfile", "gzip_min_length", "gzip_max_length",
+            "pools", "fastcgi_servers", "routes", "access_log", "slow_request_timeout");
 
     static TopLevel read(Section s) {
         ListenAddress listen = ListenAddress.defaults();

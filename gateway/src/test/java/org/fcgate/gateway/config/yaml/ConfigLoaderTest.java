@@ -3,6 +3,9 @@ package org.fcgate.gateway.config.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import org.fcgate.gateway.accesslog.AccessLogDestination;
+import org.fcgate.gateway.accesslog.AccessLogFormat;
+import org.fcgate.gateway.accesslog.AccessLogOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,6 +64,33 @@ class ConfigLoaderTest {
         assertThat(s.root().realRoot()).isEqualTo(dir.toRealPath());
         assertThat(s.indexFiles()).containsExactly("index.html", "index.php");
         assertThat(s.frontController()).isEmpty();
+    }
+
+    @Test
+    void accessLogDefaultsToStdoutCombinedWithoutSlowLog() throws Exception {
+        assertThat(load(minimal("")).accessLog()).isEqualTo(AccessLogOptions.defaults());
+    }
+
+    @Test
+    void accessLogAndSlowRequestTimeoutAreRead() throws Exception {
+        LoadedConfig c = load(minimal("access_log: {path: logs/access.log, format: json}\nslow_request_timeout: 2s"));
+        assertThat(c.accessLog().destination()).isEqualTo(new AccessLogDestination.File(dir.resolve("logs/access.log")));
+        assertThat(c.accessLog().format()).isEqualTo(AccessLogFormat.JSON);
+        assertThat(c.accessLog().slowRequestTimeout()).hasValue(Duration.ofSeconds(2));
+        assertThat(load(minimal("access_log: {path: off}")).accessLog().destination())
+                .isEqualTo(new AccessLogDestination.Off());
+        assertThat(load(minimal("access_log: {path: \"off\"}")).accessLog().destination())
+                .isEqualTo(new AccessLogDestination.Off());
+    }
+
+    @Test
+    void accessLogErrorsAreReportedWithTheOthers() {
+        assertThat(errors(minimal("access_log: {path: \"\", format: xml, rotate: daily}\nslow_request_timeout: 3")))
+                .containsExactlyInAnyOrder(
+                        "access_log.rotate unknown key (known: path, format)",
+                        "access_log.path (\"\") must be stdout, off or a file path",
+                        "access_log.format (\"xml\") must be combined or json",
+                        "slow_request_timeout (3) needs a unit: ms, s, m, h or d (e.g. 30s)");
     }
 
     @Test
@@ -265,7 +295,7 @@ class ConfigLoaderTest {
                         + "deny_dotfiles, client_max_body_size, client_header_timeout, client_body_timeout, "
                         + "keepalive_timeout, max_request_line_size, max_header_size, max_header_count, "
                         + "max_chunk_line_size, max_connections_per_ip, sendfile, gzip_min_length, gzip_max_length, "
-                        + "pools, fastcgi_servers, routes)",
+                        + "pools, fastcgi_servers, routes, access_log, slow_request_timeout)",
                 "pools.php.max_childs unknown key (known: " + String.join(", ", PoolSection.KEYS) + ")",
                 "fastcgi_servers.fpm.keepalive unknown key (known: addresses, keep_conn, max_conns_per_server, "
                         + "idle_timeout, connect_timeout, read_timeout, send_timeout)",

@@ -3,6 +3,7 @@ package org.fcgate.gateway.config.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import org.fcgate.gateway.accesslog.AccessLogOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,6 +98,7 @@ class DeployExamplesTest {
         Route.Static s = (Route.Static) g.routes().get(2);
         assertThat(s.indexFiles()).isEqualTo(GatewayDefaults.INDEX_FILES);
         assertThat(s.frontController()).isEmpty();
+        assertThat(c.accessLog()).isEqualTo(AccessLogOptions.defaults());
     }
 
     @Test
@@ -105,7 +107,7 @@ class DeployExamplesTest {
         List<String> keys = new ArrayList<>();
         for (List<String> section : List.of(TopLevel.KEYS, PoolSection.KEYS, FastCgiServerSection.KEYS,
                 RouteSection.KEYS, RouteSection.MATCH_KEYS, RouteSection.STATIC_KEYS, RouteSection.FASTCGI_KEYS,
-                RouteSection.PROXY_KEYS)) {
+                RouteSection.PROXY_KEYS, AccessLogSection.KEYS)) {
             keys.addAll(section);
         }
         List<String> missing = keys.stream()
@@ -120,7 +122,7 @@ class DeployExamplesTest {
         Set<String> all = new LinkedHashSet<>();
         for (List<String> section : List.of(TopLevel.KEYS, PoolSection.KEYS, FastCgiServerSection.KEYS,
                 RouteSection.KEYS, RouteSection.MATCH_KEYS, RouteSection.STATIC_KEYS, RouteSection.FASTCGI_KEYS,
-                RouteSection.PROXY_KEYS)) {
+                RouteSection.PROXY_KEYS, AccessLogSection.KEYS)) {
             all.addAll(section);
         }
         assertThat(all.stream().filter(k -> !doc.contains("`" + k + "`")).toList())
