@@ -11,11 +11,11 @@ import java.util.concurrent.Callable;
 import java.util.Map;
 import org.fcgate.gateway.config.Cidr;
 import org.fcgate.gateway.config.FastCgiOptions;
-import org.fcgate.gateway.admin.Observability;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.GatewayDefaults;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.config.ListenAddress;
+import org.fcgate.gateway.config.ShutdownOptions;
 import org.fcgate.gateway.config.StaticOptions;
 import org.fcgate.gateway.config.Timeouts;
 import org.fcgate.gateway.fastcgi.ExternalServerOptions;
@@ -45,9 +45,16 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Listen address.")
     String listen = GatewayDefaults.LISTEN_HOST + ":" + GatewayDefaults.LISTEN_PORT;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Admin listener (/metrics, /status, /ping, "
-            + "/health/*): PORT alone is 127.0.0.1:PORT (default: off).")
-    String admin;
+    @picocli.CommandLine.Mixin
+    AdminFlags admin = new AdminFlags();
+
+    @Option(names = "--shutdown-delay", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "After SIGTERM, keep accepting this long while readiness fails (Kubernetes: ~5s).")
+    Duration shutdownDelay = ShutdownOptions.DEFAULT_DELAY;
+
+    @Option(names = "--shutdown-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "After the listener closed, requests in flight get this long; then they are aborted.")
+    Duration shutdownTimeout = ShutdownOptions.DEFAULT_TIMEOUT;
 
     @Option(names = "--index", split = ",", paramLabel = "FILE", description = "Index files, in order.")
     List<String> index = new ArrayList<>(GatewayDefaults.INDEX_FILES);
@@ -170,8 +177,8 @@ public final class ServeCommand implements Callable<Integer> {
         RunningGateway gateway;
         try {
             config = toConfig(siteRoot, demo);
-            gateway = RunningGateway.start(config, PoolManager::create,
-                    Optional.ofNullable(admin).map(Observability::parseAddress));
+            gateway = RunningGateway.start(config, PoolManager::create, admin.options(),
+                    new ShutdownOptions(shutdownDelay, shutdownTimeout));
         } catch (IOException | InterruptedException | RuntimeException e) {
             removeDemoSite.run();
             throw e;

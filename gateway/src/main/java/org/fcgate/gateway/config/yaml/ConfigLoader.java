@@ -76,12 +76,12 @@ public final class ConfigLoader {
             problems.missing("routes", "is required: the file is empty");
             throw new InvalidConfigException(problems.all());
         }
-        Optional<GatewayConfig> config = Section.of(tree, "", TopLevel.KEYS, problems)
+        Optional<LoadedConfig> config = Section.of(tree, "", TopLevel.KEYS, problems)
                 .flatMap(top -> read(top, baseDir, problems));
         if (problems.size() > 0 || config.isEmpty()) {
             throw new InvalidConfigException(problems.all());
         }
-        return new LoadedConfig(config.get());
+        return config.get();
     }
 
     /** SnakeYAML's messages quote the input over several lines; an error line keeps only the sentences. */
@@ -91,7 +91,7 @@ public final class ConfigLoader {
                 .toList());
     }
 
-    private Optional<GatewayConfig> read(Section top, Path baseDir, Problems problems) {
+    private Optional<LoadedConfig> read(Section top, Path baseDir, Problems problems) {
         TopLevel settings = TopLevel.read(top);
 
         Map<String, JsonNode> pools = top.namedMappings("pools");
@@ -128,7 +128,8 @@ public final class ConfigLoader {
         if (problems.size() > 0) {
             return Optional.empty();
         }
-        return Optional.of(new GatewayConfig(settings.listen(), settings.limits(), settings.timeouts(),
-                settings.staticOptions(), routes, settings.serverNames(), upstreams));
+        return Optional.of(new LoadedConfig(new GatewayConfig(settings.listen(), settings.limits(),
+                settings.timeouts(), settings.staticOptions(), routes, settings.serverNames(), upstreams),
+                settings.shutdown()));
     }
 }

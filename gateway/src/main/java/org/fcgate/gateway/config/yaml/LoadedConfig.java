@@ -3,14 +3,24 @@ package org.fcgate.gateway.config.yaml;
 import java.util.List;
 import java.util.Objects;
 import org.fcgate.gateway.config.GatewayConfig;
+import org.fcgate.gateway.config.ShutdownOptions;
 import org.fcgate.gateway.config.UpstreamConfig;
 import org.fcgate.pool.config.PoolConfig;
 
-/** A valid configuration file: the gateway's config, whose upstreams hold the managed pools' {@link PoolConfig}s. */
-public record LoadedConfig(GatewayConfig gateway) {
+/**
+ * A valid configuration file: the gateway's config, whose upstreams hold the managed pools' {@link PoolConfig}s, and
+ * how the process stops ({@code shutdown_delay}, {@code shutdown_timeout}).
+ */
+public record LoadedConfig(GatewayConfig gateway, ShutdownOptions shutdown) {
 
     public LoadedConfig {
         Objects.requireNonNull(gateway, "gateway");
+        Objects.requireNonNull(shutdown, "shutdown");
+    }
+
+    /** With the default shutdown options. */
+    public LoadedConfig(GatewayConfig gateway) {
+        this(gateway, ShutdownOptions.defaults());
     }
 
     /** The managed pools, in file order, for {@code PoolManager.addPool}. */

@@ -263,8 +263,8 @@ class ConfigLoaderTest {
                 "listn unknown key (known: listen, server_name, root, index, allow_symlinks_outside_root, "
                         + "deny_dotfiles, client_max_body_size, client_header_timeout, client_body_timeout, "
                         + "keepalive_timeout, max_request_line_size, max_header_size, max_header_count, "
-                        + "max_chunk_line_size, sendfile, gzip_min_length, gzip_max_length, pools, fastcgi_servers, "
-                        + "routes)",
+                        + "max_chunk_line_size, sendfile, gzip_min_length, gzip_max_length, shutdown_delay, "
+                        + "shutdown_timeout, pools, fastcgi_servers, routes)",
                 "pools.php.max_childs unknown key (known: " + String.join(", ", PoolSection.KEYS) + ")",
                 "fastcgi_servers.fpm.keepalive unknown key (known: addresses, keep_conn, max_conns_per_server, "
                         + "idle_timeout, connect_timeout, read_timeout, send_timeout)",
