@@ -146,17 +146,49 @@ final class ControlEndpoints {
     static List<String> ownOrigins(SocketAddress local) {
         List<String> origins = new ArrayList<>();
         if (local instanceof InetSocketAddress a) {
-            String host = a.getAddress().getHostAddress();
-            if (host.indexOf(':') >= 0) {
-                int zone = host.indexOf('%');
-                host = "[" + (zone >= 0 ? host.substring(0, zone) : host) + "]";
-            }
+            String host = a.getAddress() instanceof java.net.Inet6Address v6 ? "[" + rfc5952(v6) + "]"
+                    : a.getAddress().getHostAddress();
             origins.add("http://" + host + ":" + a.getPort());
             if (a.getAddress().isLoopbackAddress()) {
                 origins.add("http://localhost:" + a.getPort());
             }
         }
         return origins;
+    }
+
+    /** An IPv6 address as browsers write it in an origin (RFC 5952 §4): {@code ::1}, not {@code 0:0:0:0:0:0:0:1}. */
+    static String rfc5952(java.net.Inet6Address address) {
+        byte[] b = address.getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = (b[2 * i] & 0xff) << 8 | b[2 * i + 1] & 0xff;
+        }
+        int bestStart = -1;
+        int bestLength = 1; // a single zero group is not shortened (§4.2.2)
+        for (int i = 0; i < 8; i++) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = Math.max(i, j);
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                out.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+                out.append(':');
+            }
+            out.append(Integer.toHexString(groups[i]));
+        }
+        return out.toString();
     }
 
     private static String printable(String s) {
