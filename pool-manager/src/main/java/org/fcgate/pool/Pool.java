@@ -80,7 +80,8 @@ public final class Pool {
         void run(long now, List<Runnable> after);
     }
 
-    private final PoolConfig config;
+    /** Replaced only by {@link #resize} (under the lock); read without it for the name and the status page. */
+    private volatile PoolConfig config;
     private final ChildLauncher launcher;
     private final LongSupplier clock;
     private final Events events = new Events();
@@ -101,6 +102,7 @@ public final class Pool {
     private final TimeoutSweep sweep;
     private final Reaping reaping;
     private final RssHardLimit rssHardLimit;
+    private final Sizing sizing;
     private long shutdownDeadline;
     private boolean shutdownDeadlineSet;
 
@@ -119,7 +121,7 @@ public final class Pool {
         this.crashGuard = new CrashLoopGuard(config.crashThreshold(), config.crashWindow(),
                 config.crashBackoffInitial(), config.crashBackoffMax());
         this.control = new ChildControl(config, launcher, dispatch);
-        Sizing sizing = new Sizing(config);
+        this.sizing = new Sizing(config);
         this.spawning = new Spawning(config, launcher, events, board, dispatch, sizing, recycle, crashGuard, control,
                 now);
         this.idleReaper = new IdleReaper(sizing, recycle, dispatch, control);
@@ -251,6 +253,9 @@ public final class Pool {
             ExitReason why = kind == ReleaseKind.BROKEN ? ExitReason.BROKEN
                     : state != State.RUNNING ? ExitReason.SHUTDOWN
                     : recycle.afterRequest(slot, now, spawning.generation());
+            if (why == null && board.live() > config.maxChildren()) {
+                why = ExitReason.IDLE; // above max_children after a resize
+            }
             if (why == null) {
                 makeIdle(slot, now, after);
             } else {
@@ -341,6 +346,33 @@ public final class Pool {
             spawning.restart(result, now, after);
         });
         return result;
+    }
+
+    /**
+     * Changes {@code max_children} while running, validated against the pool's other settings as a new
+     * configuration would be (a dynamic pool's {@code max_spare_servers} cannot exceed it). Growing: the sizing mode
+     * spawns what it now wants (static: up to the new maximum; dynamic and ondemand: as spares and waiting callers
+     * ask). Shrinking: idle children above the new maximum are stopped at once, least recently used first; busy
+     * and starting ones once their request is done or they are ready — never during a request. Those exits count
+     * as {@link ExitReason#IDLE}. Other settings and the children's generation are unchanged.
+     *
+     * @return the configuration now in force
+     * @throws org.fcgate.pool.config.ConfigException when the value breaks a rule, with the rule
+     * @throws IllegalStateException unless RUNNING
+     */
+    public PoolConfig resize(int maxChildren) {
+        lockedAndWake((now, after) -> {
+            if (state != State.RUNNING) {
+                throw new IllegalStateException("state: " + state);
+            }
+            PoolConfig resized = config.withMaxChildren(maxChildren);
+            log.info("[pool {}] max_children {} -> {}", name(), config.maxChildren(), maxChildren);
+            config = resized;
+            sizing.config(resized);
+            stopIdleAboveMax(now, after);
+            plan(now, after);
+        });
+        return config;
     }
 
     public State state() {
@@ -451,7 +483,23 @@ public final class Pool {
             control.stop(slot, ExitReason.SHUTDOWN, now, after);
             return;
         }
+        if (board.live() > config.maxChildren()) {
+            control.stop(slot, ExitReason.IDLE, now, after); // above max_children after a resize
+            return;
+        }
         dispatch.offer(slot, now, after);
+    }
+
+    /** After a resize down: idle children above {@code max_children}, least recently used first. */
+    private void stopIdleAboveMax(long now, List<Runnable> after) {
+        int excess = board.live() - config.maxChildren();
+        for (ChildSlot s : dispatch.idleOldestFirst()) {
+            if (excess <= 0) {
+                return;
+            }
+            control.stop(s, ExitReason.IDLE, now, after);
+            excess--;
+        }
     }
 
     /** Sizing and the rolling restart, only while RUNNING; returns when it wants to run again. */

@@ -17,10 +17,15 @@ import org.fcgate.pool.config.PoolConfig;
  * {@code max_children}.
  */
 final class Sizing {
-    private final PoolConfig config;
+    private PoolConfig config;
 
     Sizing(PoolConfig config) {
         this.config = config;
+    }
+
+    /** After {@code Pool.resize}: the counts below follow the new configuration. */
+    void config(PoolConfig resized) {
+        this.config = resized;
     }
 
     int initialChildren() {

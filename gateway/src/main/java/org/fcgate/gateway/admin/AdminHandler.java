@@ -26,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin endpoints: {@code /metrics}, {@code /status}, {@code /ping}, {@code /health/live}, {@code /health/ready}.
- * GET and HEAD only. Rendering reads scoreboard copies, never a pool's live state.
+ * The admin endpoints: {@code /metrics}, {@code /status}, {@code /ping}, {@code /health/live}, {@code /health/ready}
+ * (GET and HEAD only; rendering reads scoreboard copies, never a pool's live state), and the control actions of
+ * {@link ControlEndpoints} (POST, token required).
  */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -35,10 +36,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final GatewayMetrics metrics;
     private final Health health;
+    private final ControlEndpoints control;
 
-    AdminHandler(GatewayMetrics metrics, Health health) {
+    AdminHandler(GatewayMetrics metrics, Health health, ControlEndpoints control) {
         this.metrics = metrics;
         this.health = health;
+        this.control = control;
     }
 
     @Override
@@ -46,6 +49,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean head = request.method().equals(HttpMethod.HEAD);
         if (!request.decoderResult().isSuccess()) {
             send(ctx, request, HttpResponseStatus.BAD_REQUEST, "text/plain; charset=utf-8", "bad request\n", false);
+            return;
+        }
+        String path = new QueryStringDecoder(request.uri()).path();
+        if (ControlEndpoints.isControlPath(path)) {
+            ControlEndpoints.Reply r = control.handle(request, path, ctx.channel().localAddress(),
+                    ctx.channel().remoteAddress());
+            FullHttpResponse response = response(request, r.status(), "text/plain; charset=utf-8", r.body(), false);
+            r.allow().ifPresent(v -> response.headers().set(HttpHeaderNames.ALLOW, v));
+            r.authenticate().ifPresent(v -> response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, v));
+            write(ctx, request, response);
             return;
         }
         if (!head && !request.method().equals(HttpMethod.GET)) {
@@ -97,6 +110,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static void send(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
                              String contentType, String body, boolean head) {
+        write(ctx, request, response(request, status, contentType, body, head));
+    }
+
+    private static FullHttpResponse response(FullHttpRequest request, HttpResponseStatus status, String contentType,
+                                             String body, boolean head) {
         ByteBuf content = head ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(), status, content);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
@@ -104,6 +122,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         // As php-fpm's status page: never cached.
         response.headers().set(HttpHeaderNames.EXPIRES, "Thu, 01 Jan 1970 00:00:00 GMT");
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache, no-store, must-revalidate, max-age=0");
+        return response;
+    }
+
+    private static void write(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response) {
         boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -25,13 +25,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin listener: its own address and its own single event loop, never the public listener's. Requests are
- * small GETs (a 4 KiB line, 8 KiB of headers, no body), so Netty's codec with an aggregator is enough here.
+ * small (a 4 KiB line, 8 KiB of headers, a control POST's form body of at most 1 KiB; larger: 413), so Netty's codec
+ * with an aggregator is enough here.
  *
  * <p>Lifecycle: {@link #start} → {@link #port()} → {@link #close()} (idempotent).
  */
 public final class AdminServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
+
+    private static final int MAX_BODY_BYTES = 1024;
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -42,6 +45,11 @@ public final class AdminServer implements AutoCloseable {
     }
 
     public static AdminServer start(ListenAddress listen, GatewayMetrics metrics, Health health)
+            throws IOException, InterruptedException {
+        return start(listen, metrics, health, new ControlEndpoints(java.util.Optional.empty(), java.util.Map.of()));
+    }
+
+    static AdminServer start(ListenAddress listen, GatewayMetrics metrics, Health health, ControlEndpoints control)
             throws IOException, InterruptedException {
         boolean epoll = Epoll.isAvailable();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
@@ -55,8 +63,8 @@ public final class AdminServer implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast("idle", new ReadTimeoutHandler(30, TimeUnit.SECONDS))
                                     .addLast("codec", new HttpServerCodec(4096, 8192, 8192))
-                                    .addLast("aggregator", new HttpObjectAggregator(0))
-                                    .addLast("admin", new AdminHandler(metrics, health));
+                                    .addLast("aggregator", new HttpObjectAggregator(MAX_BODY_BYTES))
+                                    .addLast("admin", new AdminHandler(metrics, health, control));
                         }
                     })
                     .bind(listen.toSocketAddress()).await();

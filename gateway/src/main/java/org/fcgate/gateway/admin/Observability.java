@@ -39,13 +39,21 @@ public final class Observability implements AutoCloseable {
         return new Observability(null, new Health(), null);
     }
 
+    /** Monitoring only: no control endpoints. */
     public static Observability start(ListenAddress admin, Collection<Pool> pools)
+            throws IOException, InterruptedException {
+        return start(AdminOptions.readOnly(admin), pools);
+    }
+
+    /** With the control endpoints when {@code admin} has a token. */
+    public static Observability start(AdminOptions admin, Collection<Pool> pools)
             throws IOException, InterruptedException {
         GatewayMetrics metrics = new GatewayMetrics();
         pools.forEach(metrics::addPool);
         Health health = new Health();
+        ControlEndpoints control = new ControlEndpoints(admin.token(), ControlEndpoints.byName(pools));
         try {
-            return new Observability(metrics, health, AdminServer.start(admin, metrics, health));
+            return new Observability(metrics, health, AdminServer.start(admin.listen(), metrics, health, control));
         } catch (IOException | InterruptedException | RuntimeException e) {
             metrics.close();
             throw e;

@@ -2,10 +2,8 @@ package org.fcgate.gateway.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import org.fcgate.gateway.admin.Observability;
 import org.fcgate.gateway.config.yaml.ConfigLoader;
 import org.fcgate.gateway.config.yaml.InvalidConfigException;
 import org.fcgate.gateway.config.yaml.LoadedConfig;
@@ -16,8 +14,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code fcgate run --config FILE}: loads and validates the file (every error printed, exit 1, nothing started),
- * starts its pools, connects its FastCGI routes to them and to its external servers, and serves until SIGTERM,
- * which stops listening and then the pools.
+ * starts its pools, connects its FastCGI routes to them and to its external servers, and serves until SIGTERM or
+ * SIGINT, which drains ({@code shutdown_delay}, {@code shutdown_timeout}; see {@link RunningGateway}) and exits 0.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the gateway as a YAML configuration file describes it.")
@@ -29,9 +27,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML configuration file.")
     Path config;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Admin listener (/metrics, /status, /ping, "
-            + "/health/*): PORT alone is 127.0.0.1:PORT (default: off).")
-    String admin;
+    @CommandLine.Mixin
+    AdminFlags admin = new AdminFlags();
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -42,8 +39,8 @@ public final class RunCommand implements Callable<Integer> {
             CheckCommand.printErrors(spec.commandLine().getErr(), config, e);
             return 1;
         }
-        try (RunningGateway gateway = RunningGateway.start(loaded.gateway(), PoolManager::create,
-                Optional.ofNullable(admin).map(Observability::parseAddress), loaded.accessLog())) {
+        try (RunningGateway gateway = RunningGateway.start(loaded.gateway(), PoolManager::create, admin.options(),
+                loaded.accessLog(), loaded.shutdown())) {
             System.out.println("fcgate: " + config + " on port " + gateway.port());
             System.out.flush();
             gateway.serveUntilShutdown(() -> { });

@@ -13,11 +13,11 @@ import org.fcgate.gateway.accesslog.AccessLogFormat;
 import org.fcgate.gateway.accesslog.AccessLogOptions;
 import org.fcgate.gateway.config.Cidr;
 import org.fcgate.gateway.config.FastCgiOptions;
-import org.fcgate.gateway.admin.Observability;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.GatewayDefaults;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.config.ListenAddress;
+import org.fcgate.gateway.config.ShutdownOptions;
 import org.fcgate.gateway.config.StaticOptions;
 import org.fcgate.gateway.config.Timeouts;
 import org.fcgate.gateway.fastcgi.ExternalServerOptions;
@@ -47,9 +47,16 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Listen address.")
     String listen = GatewayDefaults.LISTEN_HOST + ":" + GatewayDefaults.LISTEN_PORT;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Admin listener (/metrics, /status, /ping, "
-            + "/health/*): PORT alone is 127.0.0.1:PORT (default: off).")
-    String admin;
+    @picocli.CommandLine.Mixin
+    AdminFlags admin = new AdminFlags();
+
+    @Option(names = "--shutdown-delay", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "After SIGTERM, keep accepting this long while readiness fails (Kubernetes: ~5s).")
+    Duration shutdownDelay = ShutdownOptions.DEFAULT_DELAY;
+
+    @Option(names = "--shutdown-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "After the listener closed, requests in flight get this long; then they are aborted.")
+    Duration shutdownTimeout = ShutdownOptions.DEFAULT_TIMEOUT;
 
     @Option(names = "--access-log", paramLabel = "PATH|stdout|off",
             description = "Access log destination: a file (appended to; reopened on SIGUSR1), stdout or off.")
@@ -187,8 +194,8 @@ public final class ServeCommand implements Callable<Integer> {
         RunningGateway gateway;
         try {
             config = toConfig(siteRoot, demo);
-            gateway = RunningGateway.start(config, PoolManager::create,
-                    Optional.ofNullable(admin).map(Observability::parseAddress), accessLogOptions());
+            gateway = RunningGateway.start(config, PoolManager::create, admin.options(), accessLogOptions(),
+                    new ShutdownOptions(shutdownDelay, shutdownTimeout));
         } catch (IOException | InterruptedException | RuntimeException e) {
             removeDemoSite.run();
             throw e;

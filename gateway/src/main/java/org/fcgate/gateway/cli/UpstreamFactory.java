@@ -37,8 +37,13 @@ final class UpstreamFactory {
             implements AutoCloseable {
         @Override
         public void close() {
+            close(PoolManager.DEFAULT_SHUTDOWN_DEADLINE);
+        }
+
+        /** As {@link #close()}; requests still running in the pools are revoked after {@code poolDeadline}. */
+        void close(java.time.Duration poolDeadline) {
             backends.forEach(FastCgiBackend::close);
-            manager.ifPresent(PoolManager::close);
+            manager.ifPresent(m -> m.close(poolDeadline));
         }
     }
 

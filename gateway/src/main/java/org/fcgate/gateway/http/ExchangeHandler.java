@@ -80,6 +80,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private void handle(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof RequestHead head) {
             requestCount++;
+            Connections.busy(ctx.channel(), true);
             current = new Exchange(ctx, head);
             current.start(route(head));
         } else if (msg instanceof LastHttpContent last) {
@@ -310,6 +311,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         public void responseWritten(boolean keepAlive) {
             if (current == this) {
                 current = null;
+                Connections.busy(ctx.channel(), false);
             }
             if (!keepAlive || !requestComplete) {
                 // Not reusable, or answered before the body was read (phase 2 upstreams may do this): do not guess

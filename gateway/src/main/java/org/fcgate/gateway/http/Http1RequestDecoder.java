@@ -264,6 +264,24 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The shutdown drain ({@link Connections#drain()}): a connection waiting for a request, with nothing of one
+     * buffered, is closed now; any other finishes its request first (its response then closes it).
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == Connections.Drain.STARTED) {
+            boolean idle = phase == Phase.KEEPALIVE
+                    || phase == Phase.FIRST_REQUEST && (buffer == null || !buffer.isReadable());
+            if (idle) {
+                enter(Phase.FAILED);
+                ctx.close();
+                return;
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         cleanup();

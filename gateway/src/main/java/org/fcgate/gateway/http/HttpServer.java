@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * The HTTP front: binds, serves, stops. Native epoll when available, NIO otherwise. Every child channel runs with
  * {@code AUTO_READ=false}; {@link Http1RequestDecoder} decides when to read.
  *
- * <p>Lifecycle: {@link #start} once → {@link #port()} → {@link #close()} (idempotent; waits for the loops).
+ * <p>Lifecycle: {@link #start} once → {@link #port()} → for a graceful stop {@link #stopAccepting()} and the drain
+ * of {@link #connections()} → {@link #close()} (idempotent; closes what is left and waits for the loops).
  */
 public final class HttpServer implements AutoCloseable {
 
@@ -41,11 +42,13 @@ public final class HttpServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
     private final Transport transport;
+    private final Connections connections;
 
-    private HttpServer(EventLoopGroup group, Channel channel, Transport transport) {
+    private HttpServer(EventLoopGroup group, Channel channel, Transport transport, Connections connections) {
         this.group = group;
         this.channel = channel;
         this.transport = transport;
+        this.connections = connections;
     }
 
     /** Binds and starts serving; fails with the bind error (e.g. address in use) after releasing the loops. */
@@ -66,6 +69,7 @@ public final class HttpServer implements AutoCloseable {
         Class<? extends ServerChannel> channelType = transport == Transport.EPOLL
                 ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(io);
+        Connections connections = new Connections();
         ChannelFuture bound;
         try {
             bound = new ServerBootstrap()
@@ -74,7 +78,8 @@ public final class HttpServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new HttpServerInitializer(config, new Router(config.routes(), upstreams), pipelineHook))
+                    .childHandler(new HttpServerInitializer(config, new Router(config.routes(), upstreams), pipelineHook,
+                            connections))
                     .bind(config.listen().toSocketAddress())
                     .await();
         } catch (InterruptedException e) {
@@ -88,15 +93,37 @@ public final class HttpServer implements AutoCloseable {
         }
         Channel ch = bound.channel();
         LOG.info("fcgate listening on {} ({})", ch.localAddress(), transport);
-        return new HttpServer(group, ch, transport);
+        return new HttpServer(group, ch, transport, connections);
     }
 
     public int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
+    /** The listening socket's address, e.g. {@code /127.0.0.1:8080}. */
+    public java.net.SocketAddress localAddress() {
+        return channel.localAddress();
+    }
+
     public Transport transport() {
         return transport;
+    }
+
+    /** The open client connections, for the shutdown drain. */
+    public Connections connections() {
+        return connections;
+    }
+
+    /** Closes the listening socket: new connects are refused from now on; open connections are untouched. */
+    public void stopAccepting() {
+        Object address = channel.localAddress();
+        channel.close().awaitUninterruptibly();
+        LOG.info("fcgate stopped listening on {}", address);
+    }
+
+    /** The listening socket's close, whoever closed it. */
+    public io.netty.channel.ChannelFuture closeFuture() {
+        return channel.closeFuture();
     }
 
     /** Completes when the listening socket closes. */

@@ -28,6 +28,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     private final StaticFileResponder staticFiles;
     private final Consumer<ChannelPipeline> pipelineHook;
     private final PerIpConnections perIp;
+    private final Connections connections;
 
     public HttpServerInitializer(GatewayConfig config, Router router) {
         this(config, router, p -> { });
@@ -35,6 +36,13 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
 
     /** {@code pipelineHook} may add handlers around the ones below (metrics). */
     public HttpServerInitializer(GatewayConfig config, Router router, Consumer<ChannelPipeline> pipelineHook) {
+        this(config, router, pipelineHook, new Connections());
+    }
+
+    /** As above; every connection joins {@code connections} (the shutdown drain). */
+    HttpServerInitializer(GatewayConfig config, Router router, Consumer<ChannelPipeline> pipelineHook,
+                          Connections connections) {
+        this.connections = connections;
         this.pipelineHook = pipelineHook;
         this.config = config;
         this.router = router;
@@ -55,5 +63,6 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
         p.addLast("chunked", new ChunkedWriteHandler());
         p.addLast("exchange", new ExchangeHandler(router, staticFiles, decoder));
         pipelineHook.accept(p);
+        connections.add(ch);
     }
 }

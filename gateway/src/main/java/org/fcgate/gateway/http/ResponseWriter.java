@@ -24,7 +24,8 @@ import org.fcgate.gateway.staticfiles.StaticResponse;
 /**
  * Writes complete responses for one connection and decides what happens after the last byte: read the next request
  * (keep-alive) or close. Every response carries Date and, when the connection will not be reused, {@code
- * Connection: close}; HTTP/1.0 keep-alive is acknowledged with {@code Connection: keep-alive}.
+ * Connection: close}; HTTP/1.0 keep-alive is acknowledged with {@code Connection: keep-alive}. While the gateway
+ * drains ({@link Connections}) no connection is reused.
  */
 final class ResponseWriter {
 
@@ -106,6 +107,7 @@ final class ResponseWriter {
 
     /** Adds the connection-level headers and writes {@code head} without flushing. */
     void writeHead(HttpResponse head, boolean keepAlive) {
+        keepAlive = keepAlive && !Connections.draining(ctx.channel());
         head.headers().set(HttpHeaderNames.DATE, DateFormatter.format(new Date()));
         if (!keepAlive) {
             head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -122,7 +124,8 @@ final class ResponseWriter {
                 completion.responseWritten(false);
                 return;
             }
-            completion.responseWritten(keepAlive);
+            // A drain that began after the head went out: the response is complete, the connection ends here.
+            completion.responseWritten(keepAlive && !Connections.draining(ctx.channel()));
         });
     }
 }

@@ -63,6 +63,33 @@ public record PoolConfig(
         return new Builder(name, command);
     }
 
+    /**
+     * This configuration with another {@code max_children}, validated as {@link Builder#build()} validates a new
+     * one (e.g. a dynamic pool's {@code max_spare_servers} cannot exceed it); for {@code Pool.resize}.
+     *
+     * @throws ConfigException listing what the new value breaks
+     */
+    public PoolConfig withMaxChildren(int maxChildren) {
+        return toBuilder().maxChildren(maxChildren).build();
+    }
+
+    /** A builder holding every value of this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder(name, command).convention(convention).pm(pm).maxChildren(maxChildren)
+                .startServers(startServers).minSpareServers(minSpareServers).maxSpareServers(maxSpareServers)
+                .idleTimeout(idleTimeout).maxRequests(maxRequests).maxRequestsJitter(maxRequestsJitter)
+                .maxLifetime(maxLifetime).rssLimitKb(rssLimitKb).rssHardLimitKb(rssHardLimitKb)
+                .requestTimeout(requestTimeout).killGrace(killGrace).queueMax(queueMax).queueTimeout(queueTimeout)
+                .retryAfter(retryAfter).spawnTimeout(spawnTimeout).spawnRatePerSecond(spawnRatePerSecond)
+                .crashThreshold(crashThreshold).crashWindow(crashWindow).crashBackoffInitial(crashBackoffInitial)
+                .crashBackoffMax(crashBackoffMax).clearEnv(clearEnv).env(env).workingDir(workingDir).user(user)
+                .group(group).allowRoot(allowRoot).logLineMaxBytes(logLineMaxBytes)
+                .logLinesPerSecond(logLinesPerSecond);
+        rlimitNofile.ifPresent(b::rlimitNofile);
+        rlimitCore.ifPresent(b::rlimitCore);
+        return b;
+    }
+
     /** Mutable builder; every setter returns {@code this}. Defaults are php-fpm's where it has one. */
     public static final class Builder {
         private final String name;

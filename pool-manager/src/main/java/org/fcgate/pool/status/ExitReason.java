@@ -8,7 +8,7 @@ public enum ExitReason {
     LIFETIME,
     /** VmRSS passed {@code rss_limit_kb} after a request. */
     RSS,
-    /** Idle past {@code idle_timeout} or above {@code max_spare_servers}. */
+    /** Idle past {@code idle_timeout}, above {@code max_spare_servers}, or above {@code max_children} after a resize. */
     IDLE,
     /** Its request ran past {@code request_timeout}. */
     TIMEOUT,

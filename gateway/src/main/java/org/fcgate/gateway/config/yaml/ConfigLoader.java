@@ -78,13 +78,13 @@ public final class ConfigLoader {
             throw new InvalidConfigException(problems.all());
         }
         Optional<Section> top = Section.of(tree, "", TopLevel.KEYS, problems);
-        Optional<GatewayConfig> config = top.flatMap(t -> read(t, baseDir, problems));
+        Optional<LoadedConfig> config = top.flatMap(t -> read(t, baseDir, problems));
         AccessLogOptions accessLog = top.map(t -> AccessLogSection.read(t, baseDir))
                 .orElse(AccessLogOptions.defaults());
         if (problems.size() > 0 || config.isEmpty()) {
             throw new InvalidConfigException(problems.all());
         }
-        return new LoadedConfig(config.get(), accessLog);
+        return new LoadedConfig(config.get().gateway(), accessLog, config.get().shutdown());
     }
 
     /** SnakeYAML's messages quote the input over several lines; an error line keeps only the sentences. */
@@ -94,7 +94,7 @@ public final class ConfigLoader {
                 .toList());
     }
 
-    private Optional<GatewayConfig> read(Section top, Path baseDir, Problems problems) {
+    private Optional<LoadedConfig> read(Section top, Path baseDir, Problems problems) {
         TopLevel settings = TopLevel.read(top);
 
         Map<String, JsonNode> pools = top.namedMappings("pools");
@@ -131,7 +131,8 @@ public final class ConfigLoader {
         if (problems.size() > 0) {
             return Optional.empty();
         }
-        return Optional.of(new GatewayConfig(settings.listen(), settings.limits(), settings.timeouts(),
-                settings.staticOptions(), routes, settings.serverNames(), upstreams));
+        return Optional.of(new LoadedConfig(new GatewayConfig(settings.listen(), settings.limits(),
+                settings.timeouts(), settings.staticOptions(), routes, settings.serverNames(), upstreams),
+                settings.shutdown()));
     }
 }

@@ -4,23 +4,35 @@ import java.util.List;
 import java.util.Objects;
 import org.fcgate.gateway.accesslog.AccessLogOptions;
 import org.fcgate.gateway.config.GatewayConfig;
+import org.fcgate.gateway.config.ShutdownOptions;
 import org.fcgate.gateway.config.UpstreamConfig;
 import org.fcgate.pool.config.PoolConfig;
 
 /**
  * A valid configuration file: the gateway's config, whose upstreams hold the managed pools' {@link PoolConfig}s,
- * and its logging options.
+ * its logging options, and how the process stops ({@code shutdown_delay}, {@code shutdown_timeout}).
  */
-public record LoadedConfig(GatewayConfig gateway, AccessLogOptions accessLog) {
+public record LoadedConfig(GatewayConfig gateway, AccessLogOptions accessLog, ShutdownOptions shutdown) {
 
     public LoadedConfig {
         Objects.requireNonNull(gateway, "gateway");
         Objects.requireNonNull(accessLog, "accessLog");
+        Objects.requireNonNull(shutdown, "shutdown");
     }
 
-    /** With the default logging options (stdout, combined, no slow log). */
+    /** With the default logging options (stdout, combined, no slow log) and the default shutdown options. */
     public LoadedConfig(GatewayConfig gateway) {
-        this(gateway, AccessLogOptions.defaults());
+        this(gateway, AccessLogOptions.defaults(), ShutdownOptions.defaults());
+    }
+
+    /** With the default shutdown options. */
+    public LoadedConfig(GatewayConfig gateway, AccessLogOptions accessLog) {
+        this(gateway, accessLog, ShutdownOptions.defaults());
+    }
+
+    /** With the default logging options. */
+    public LoadedConfig(GatewayConfig gateway, ShutdownOptions shutdown) {
+        this(gateway, AccessLogOptions.defaults(), shutdown);
     }
 
     /** The managed pools, in file order, for {@code PoolManager.addPool}. */

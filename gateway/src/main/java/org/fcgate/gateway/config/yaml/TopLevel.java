@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.fcgate.gateway.config.GatewayDefaults;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.config.ListenAddress;
+import org.fcgate.gateway.config.ShutdownOptions;
 import org.fcgate.gateway.config.StaticOptions;
 import org.fcgate.gateway.config.Timeouts;
 
@@ -17,13 +18,14 @@ import org.fcgate.gateway.config.Timeouts;
  */
 record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String> root, List<String> index,
                 boolean allowSymlinksOutsideRoot, boolean denyDotfiles, HttpLimits limits, Timeouts timeouts,
-                StaticOptions staticOptions) {
+                StaticOptions staticOptions, ShutdownOptions shutdown) {
 
     static final List<String> KEYS = List.of("listen", "server_name", "root", "index", "allow_symlinks_outside_root",
             "deny_dotfiles", "client_max_body_size", "client_header_timeout", "client_body_timeout",
             "keepalive_timeout", "max_request_line_size", "max_header_size", "max_header_count",
             "max_chunk_line_size", "max_connections_per_ip", "sendfile", "gzip_min_length", "gzip_max_length",
-            "pools", "fastcgi_servers", "routes", "access_log", "slow_request_timeout");
+            "shutdown_delay", "shutdown_timeout", "pools", "fastcgi_servers", "routes", "access_log",
+            "slow_request_timeout");
 
     static TopLevel read(Section s) {
         ListenAddress listen = ListenAddress.defaults();
@@ -78,10 +80,12 @@ record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String>
             gzipMin = GatewayDefaults.GZIP_MIN_FILE_BYTES;
             gzipMax = GatewayDefaults.GZIP_MAX_FILE_BYTES;
         }
+        ShutdownOptions shutdown = new ShutdownOptions(s.duration("shutdown_delay", ShutdownOptions.DEFAULT_DELAY),
+                s.duration("shutdown_timeout", ShutdownOptions.DEFAULT_TIMEOUT));
         return new TopLevel(listen, serverNames, root, index, symlinks, dotfiles,
                 new HttpLimits(line, header, count, body, chunk, perIp),
                 new Timeouts(headerTimeout, bodyTimeout, keepAlive),
-                new StaticOptions(sendfile, gzipMin, gzipMax));
+                new StaticOptions(sendfile, gzipMin, gzipMax), shutdown);
     }
 
     private static long atLeast(Section s, String key, long value, long min, long dflt, String hint) {

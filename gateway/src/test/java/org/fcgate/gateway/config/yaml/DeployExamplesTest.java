@@ -81,6 +81,7 @@ class DeployExamplesTest {
         assertThat(g.limits()).isEqualTo(HttpLimits.defaults());
         assertThat(g.timeouts()).isEqualTo(Timeouts.defaults());
         assertThat(g.staticOptions()).isEqualTo(StaticOptions.defaults());
+        assertThat(c.shutdown()).isEqualTo(org.fcgate.gateway.config.ShutdownOptions.defaults());
         assertThat(opened).extracting(Opened::allowSymlinksOutside, Opened::denyDotfiles)
                 .containsOnly(tuple(GatewayDefaults.ALLOW_SYMLINKS_OUTSIDE_ROOT,
                         GatewayDefaults.DENY_DOTFILES));

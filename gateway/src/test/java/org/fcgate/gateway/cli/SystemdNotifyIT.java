@@ -1,0 +1,122 @@
+package org.fcgate.gateway.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import jnr.unixsocket.UnixDatagramChannel;
+import jnr.unixsocket.UnixSocketAddress;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * sd_notify as systemd sees it: the test binds the datagram socket systemd would bind, starts
+ * {@code java -jar target/fcgate.jar run} with {@code NOTIFY_SOCKET} naming it (a path, then an abstract
+ * {@code @name}), and reads READY=1 once the listener is up, then STOPPING=1 and STATUS lines after SIGTERM.
+ */
+class SystemdNotifyIT {
+
+    @TempDir
+    Path dir;
+
+    private Process gateway;
+    private UnixDatagramChannel socket;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (gateway != null) {
+            gateway.destroyForcibly().waitFor();
+        }
+        if (socket != null) {
+            socket.close();
+        }
+    }
+
+    @Test
+    void readyThenStoppingOnAPathSocket() throws Exception {
+        Path path = Path.of("/tmp", "fcgate-notify-" + ProcessHandle.current().pid() + ".sock");
+        Files.deleteIfExists(path);
+        try {
+            bind(new UnixSocketAddress(path.toFile()));
+            runAndStop(path.toString());
+        } finally {
+            Files.deleteIfExists(path);
+        }
+    }
+
+    @Test
+    void readyThenStoppingOnAnAbstractSocket() throws Exception {
+        String name = "fcgate-notify-" + ProcessHandle.current().pid();
+        bind(new UnixSocketAddress("\0" + name));
+        runAndStop("@" + name);
+    }
+
+    private void bind(UnixSocketAddress address) throws Exception {
+        socket = UnixDatagramChannel.open();
+        socket.bind(address);
+        socket.configureBlocking(false);
+    }
+
+    private void runAndStop(String notifySocket) throws Exception {
+        Files.createDirectory(dir.resolve("www"));
+        Path config = Files.writeString(dir.resolve("fcgate.yaml"), """
+                listen: 127.0.0.1:0
+                root: www
+                routes:
+                  - match: {prefix: /}
+                    static: {}
+                """);
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-jar", Path.of("target", "fcgate.jar").toString(),
+                "run", "--config", config.toString()).redirectError(dir.resolve("gateway.log").toFile());
+        pb.environment().put("NOTIFY_SOCKET", notifySocket);
+        gateway = pb.start();
+        String line = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8))
+                .readLine();
+        assertThat(line).isNotNull();
+        String port = line.replaceAll(".* on port (\\d+).*", "$1");
+
+        assertThat(next()).isEqualTo("READY=1\nSTATUS=serving 0 pools on /127.0.0.1:" + port);
+        gateway.destroy(); // SIGTERM
+        List<String> stopping = new ArrayList<>();
+        stopping.add(next());
+        stopping.add(next());
+        stopping.add(next());
+        assertThat(stopping).containsExactly("STOPPING=1\nSTATUS=draining, 0 requests in flight",
+                "STATUS=draining, 0 requests in flight", "STATUS=stopping pools");
+        assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(gateway.exitValue()).isZero();
+    }
+
+    /** The next datagram, waiting up to 30 s. */
+    private String next() {
+        AtomicReference<String> message = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            ByteBuffer buf = ByteBuffer.allocate(4096);
+            try {
+                socket.receive(buf);
+            } catch (IOException e) {
+                return false; // EAGAIN: jnr reports an empty non-blocking socket as an IOException
+            }
+            if (buf.position() == 0) {
+                return false;
+            }
+            buf.flip();
+            message.set(StandardCharsets.UTF_8.decode(buf).toString());
+            return true;
+        });
+        return message.get();
+    }
+}
