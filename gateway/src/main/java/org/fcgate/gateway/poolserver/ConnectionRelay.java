@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * Failures: before any STDOUT went out, the web server gets a CGI head {@code Status: 504} (request timed out) or
  * {@code Status: 502} (child died, closed early, broke the protocol, could not be connected) and a normal END_REQUEST,
  * and its connection stays usable; after STDOUT started, its connection is closed (never a clean-looking end). The
- * child is released broken. ABORT_REQUEST (§5.4) or the web server closing mid-request also releases it broken.
+ * child is released broken. ABORT_REQUEST (§5.4) or the web server closing mid-request also releases it broken,
+ * except after the child's end of STDOUT: then the child is read to its END_REQUEST and released as usual.
  */
 final class ConnectionRelay extends ChannelInboundHandlerAdapter implements RequestListener {
 
@@ -352,7 +353,7 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
         }
         ChannelFuture lastWrite = batchToWebServer;
         ctx.flush();
-        if (lastWrite == null) {
+        if (lastWrite == null || !ctx.channel().isActive()) { // (draining: see channelInactive)
             child.read();
         } else {
             lastWrite.addListener(f -> {
@@ -435,6 +436,12 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
         RelayedRequest r = current;
+        if (r != null && r.state() == RelayedRequest.State.RELAYING && r.stdoutEnded()) {
+            // The web server had the whole response and left before END_REQUEST (nginx with fastcgi_keep_conn does
+            // when the body reached its Content-Length first): read the child to its END_REQUEST and keep it.
+            current = null;
+            return;
+        }
         if (r != null) {
             current = null;
             LOG.info("pool server: web server closed the connection mid-request pool={} pid={} uri={}",
