@@ -3,6 +3,7 @@ package org.fcgate.gateway.config;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.fcgate.pool.config.PoolConfig;
 
 /**
@@ -19,11 +20,13 @@ public sealed interface UpstreamConfig {
      * @param connectTimeout connecting to a leased child's socket
      * @param readTimeout    silence from the child while a response is due; zero: off (the pool's
      *                       {@code request_terminate_timeout} still applies)
+     * @param listen         where {@code fcgate pool} exposes the pool to web servers; ignored by {@code run}
      */
-    record ManagedPool(String name, PoolConfig pool, Duration connectTimeout, Duration readTimeout)
-            implements UpstreamConfig {
+    record ManagedPool(String name, PoolConfig pool, Duration connectTimeout, Duration readTimeout,
+                       Optional<PoolListen> listen) implements UpstreamConfig {
         public ManagedPool {
             Objects.requireNonNull(pool, "pool");
+            Objects.requireNonNull(listen, "listen");
             if (!name.equals(pool.name())) {
                 throw new IllegalArgumentException("upstream '" + name + "' holds pool '" + pool.name() + "'");
             }
@@ -31,6 +34,11 @@ public sealed interface UpstreamConfig {
             if (readTimeout.isNegative()) {
                 throw new IllegalArgumentException("read_timeout (" + readTimeout + ") must not be negative");
             }
+        }
+
+        /** A pool without a {@code listen} address. */
+        public ManagedPool(String name, PoolConfig pool, Duration connectTimeout, Duration readTimeout) {
+            this(name, pool, connectTimeout, readTimeout, Optional.empty());
         }
 
         /** A pool with the timeouts of {@link GatewayDefaults}. */

@@ -49,19 +49,52 @@ public final class ConfigLoader {
 
     /** Loads {@code file}; relative roots are resolved against the file's directory. */
     public LoadedConfig load(Path file) throws InvalidConfigException {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new InvalidConfigException(List.of(new ConfigProblem(file.toString(), Optional.empty(),
-                    "cannot be read: " + e)));
-        }
-        Path dir = file.toAbsolutePath().getParent();
-        return parse(text, dir);
+        return parse(readText(file), file.toAbsolutePath().getParent());
     }
 
     /** Loads YAML text; relative roots are resolved against {@code baseDir}. */
     public LoadedConfig parse(String yaml, Path baseDir) throws InvalidConfigException {
+        Parts parts = parse(yaml, baseDir, true);
+        TopLevel settings = parts.settings();
+        return new LoadedConfig(new GatewayConfig(settings.listen(), settings.limits(), settings.timeouts(),
+                settings.staticOptions(), parts.routes(), settings.serverNames(), parts.upstreams()),
+                parts.accessLog(), settings.shutdown());
+    }
+
+    /**
+     * Loads {@code file} for {@code fcgate pool}, which runs only its pools: {@code routes} may be left out; the rest
+     * of the file, routes included when present, is checked as for {@link #load}, so one file can serve both commands.
+     */
+    public LoadedPools loadPools(Path file) throws InvalidConfigException {
+        return parsePools(readText(file), file.toAbsolutePath().getParent());
+    }
+
+    /** {@link #loadPools} for YAML text. */
+    public LoadedPools parsePools(String yaml, Path baseDir) throws InvalidConfigException {
+        return new LoadedPools(parse(yaml, baseDir, false).upstreams().stream()
+                .filter(UpstreamConfig.ManagedPool.class::isInstance).map(UpstreamConfig.ManagedPool.class::cast)
+                .toList());
+    }
+
+    private static String readText(Path file) throws InvalidConfigException {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new InvalidConfigException(List.of(new ConfigProblem(file.toString(), Optional.empty(),
+                    "cannot be read: " + e)));
+        }
+    }
+
+    /** What a valid file holds, before it becomes a {@link GatewayConfig} (which needs at least one route). */
+    private record Parts(TopLevel settings, List<UpstreamConfig> upstreams, List<Route> routes,
+                         AccessLogOptions accessLog) {
+
+        Parts withAccessLog(AccessLogOptions logs) {
+            return new Parts(settings, upstreams, routes, logs);
+        }
+    }
+
+    private Parts parse(String yaml, Path baseDir, boolean routesRequired) throws InvalidConfigException {
         JsonNode tree;
         try {
             YAMLMapper mapper = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
@@ -74,17 +107,17 @@ public final class ConfigLoader {
         }
         Problems problems = new Problems();
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
-            problems.missing("routes", "is required: the file is empty");
+            problems.missing(routesRequired ? "routes" : "pools", "is required: the file is empty");
             throw new InvalidConfigException(problems.all());
         }
         Optional<Section> top = Section.of(tree, "", TopLevel.KEYS, problems);
-        Optional<LoadedConfig> config = top.flatMap(t -> read(t, baseDir, problems));
+        Optional<Parts> parts = top.flatMap(t -> read(t, baseDir, routesRequired, problems));
         AccessLogOptions accessLog = top.map(t -> AccessLogSection.read(t, baseDir))
                 .orElse(AccessLogOptions.defaults());
-        if (problems.size() > 0 || config.isEmpty()) {
+        if (problems.size() > 0 || parts.isEmpty()) {
             throw new InvalidConfigException(problems.all());
         }
-        return new LoadedConfig(config.get().gateway(), accessLog, config.get().shutdown());
+        return parts.get().withAccessLog(accessLog);
     }
 
     /** SnakeYAML's messages quote the input over several lines; an error line keeps only the sentences. */
@@ -94,7 +127,7 @@ public final class ConfigLoader {
                 .toList());
     }
 
-    private Optional<LoadedConfig> read(Section top, Path baseDir, Problems problems) {
+    private Optional<Parts> read(Section top, Path baseDir, boolean routesRequired, Problems problems) {
         TopLevel settings = TopLevel.read(top);
 
         Map<String, JsonNode> pools = top.namedMappings("pools");
@@ -119,7 +152,9 @@ public final class ConfigLoader {
                 settings.allowSymlinksOutsideRoot(), settings.denyDotfiles(), names, baseDir, opener);
         List<Route> routes = new ArrayList<>();
         if (!top.has("routes")) {
-            top.missing("routes", "is required: at least one route");
+            if (routesRequired) {
+                top.missing("routes", "is required: at least one route");
+            }
         } else if (!top.raw("routes").isArray() || top.raw("routes").isEmpty()) {
             top.refuse("routes", "must be a list of at least one route");
         } else {
@@ -131,8 +166,6 @@ public final class ConfigLoader {
         if (problems.size() > 0) {
             return Optional.empty();
         }
-        return Optional.of(new LoadedConfig(new GatewayConfig(settings.listen(), settings.limits(),
-                settings.timeouts(), settings.staticOptions(), routes, settings.serverNames(), upstreams),
-                settings.shutdown()));
+        return Optional.of(new Parts(settings, upstreams, routes, AccessLogOptions.defaults()));
     }
 }

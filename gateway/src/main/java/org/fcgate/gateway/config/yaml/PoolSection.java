@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.fcgate.gateway.config.GatewayDefaults;
+import org.fcgate.gateway.config.PoolListen;
 import org.fcgate.gateway.config.UpstreamConfig;
 import org.fcgate.pool.config.ConfigException;
 import org.fcgate.pool.config.PmMode;
@@ -24,7 +25,7 @@ final class PoolSection {
             "max_lifetime", "rss_limit", "request_terminate_timeout", "kill_grace", "max_queue", "queue_timeout",
             "retry_after", "spawn_timeout", "spawn_rate", "crash_threshold", "crash_window", "crash_backoff_initial",
             "crash_backoff_max", "clear_env", "env", "chdir", "user", "group", "allow_root", "rlimit_files",
-            "rlimit_core", "log_limit", "log_lines_per_second", "connect_timeout", "read_timeout");
+            "rlimit_core", "log_limit", "log_lines_per_second", "connect_timeout", "read_timeout", "listen", "listen_mode");
 
     /** PoolConfig's key names (in its messages) that this file spells as php-fpm does. */
     private static final Map<String, String> FILE_KEY = Map.of(
@@ -85,12 +86,48 @@ final class PoolSection {
         // The gateway's side of the pool: how it talks to a leased child.
         Duration connect = FastCgiServerSection.positive(s, "connect_timeout", GatewayDefaults.POOL_CONNECT_TIMEOUT);
         Duration read = s.duration("read_timeout", GatewayDefaults.POOL_READ_TIMEOUT);
+        Optional<PoolListen> listen = listen(s);
         try {
             PoolConfig pool = b.build();
             return s.anyFailed() ? Optional.empty()
-                    : Optional.of(new UpstreamConfig.ManagedPool(name, pool, connect, read));
+                    : Optional.of(new UpstreamConfig.ManagedPool(name, pool, connect, read, listen));
         } catch (ConfigException e) {
             report(s, e, path, problems);
+            return Optional.empty();
+        }
+    }
+
+    /** {@code listen} and {@code listen_mode}: only {@code fcgate pool} uses them (docs/pool-server.md). */
+    private static Optional<PoolListen> listen(Section s) {
+        int mode = PoolListen.DEFAULT_MODE;
+        if (s.has("listen_mode")) {
+            // Written 0660 unquoted, YAML 1.1 reads an octal number: the raw text is what counts, so ask for quotes.
+            if (!s.raw("listen_mode").isTextual()) {
+                s.refuse("listen_mode", "must be quoted octal permission bits such as \"0660\"");
+            } else {
+                try {
+                    mode = PoolListen.parseMode(s.raw("listen_mode").textValue());
+                } catch (IllegalArgumentException e) {
+                    s.refuse("listen_mode", e.getMessage());
+                }
+            }
+        }
+        Optional<String> text = s.string("listen");
+        if (text.isEmpty()) {
+            if (s.has("listen_mode") && !s.failed("listen_mode")) {
+                s.refuse("listen_mode", "applies only to a unix:/path listen address");
+            }
+            return Optional.empty();
+        }
+        try {
+            PoolListen listen = PoolListen.parse(text.get(), mode);
+            if (listen instanceof PoolListen.Tcp && s.has("listen_mode") && !s.failed("listen_mode")) {
+                s.refuse("listen_mode", "applies only to a unix:/path listen address");
+            }
+            return Optional.of(listen);
+        } catch (IllegalArgumentException e) {
+            s.refuse("listen", "must be unix:/absolute/path or HOST:PORT with a port within 0..65535 ("
+                    + e.getMessage() + ")");
             return Optional.empty();
         }
     }
