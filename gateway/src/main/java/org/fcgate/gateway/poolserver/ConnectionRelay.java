@@ -11,10 +11,12 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.fcgate.fcgi.app.ApplicationRequestDecoder;
 import org.fcgate.fcgi.app.RequestListener;
 import org.fcgate.fcgi.params.Params;
@@ -58,6 +60,8 @@ import org.slf4j.LoggerFactory;
 final class ConnectionRelay extends ChannelInboundHandlerAdapter implements RequestListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionRelay.class);
+    /** How long a child whose web server left may take to answer the ABORT_REQUEST before it is replaced. */
+    private static final Duration ABANDON_GRACE = Duration.ofSeconds(1);
 
     private final ExposedPool exposed;
     private final RelayTransport transport;
@@ -440,6 +444,22 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
             // The web server had the whole response and left before END_REQUEST (nginx with fastcgi_keep_conn does
             // when the body reached its Content-Length first): read the child to its END_REQUEST and keep it.
             current = null;
+            return;
+        }
+        if (r != null && r.state() == RelayedRequest.State.RELAYING) {
+            // The web server left while the child was still answering. That is often benign (nginx closes once the
+            // body reached its Content-Length, racing the child's last records), so ask the child to stop (§5.4) and
+            // give it ABANDON_GRACE to answer END_REQUEST before it is treated as stuck and replaced.
+            current = null;
+            r.child().orElseThrow().writeAndFlush(Records.abortRequest(ctx.alloc(), r.id()));
+            ctx.executor().schedule(() -> {
+                if (!r.isFinished()) {
+                    LOG.info("pool server: web server closed the connection mid-request pool={} pid={} uri={}",
+                            exposed.pool().name(), r.pid(), r.info().uri());
+                    abandonChild(r);
+                    r.finished();
+                }
+            }, ABANDON_GRACE.toMillis(), TimeUnit.MILLISECONDS);
             return;
         }
         if (r != null) {
