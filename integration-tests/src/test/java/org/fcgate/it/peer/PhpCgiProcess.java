@@ -10,7 +10,7 @@ import java.util.Map;
  * accepts FastCGI connections itself. Runs without any php.ini ({@code -n}) so its output does not depend on the
  * machine's configuration.
  */
-public final class PhpCgiProcess implements AutoCloseable {
+public final class PhpCgiProcess implements FastCgiPeer {
 
     private final PeerProcess process;
     private final Path socket;

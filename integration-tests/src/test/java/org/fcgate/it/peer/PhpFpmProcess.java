@@ -12,7 +12,7 @@ import java.util.List;
  * {@code php-fpm8.2 -F -y CONF -p DIR} (Debian package php8.2-fpm): a master and a static pool of
  * {@value #MAX_CHILDREN} children listening on a Unix socket in {@code DIR}. No php.ini ({@code -n}).
  */
-public final class PhpFpmProcess implements AutoCloseable {
+public final class PhpFpmProcess implements FastCgiPeer {
 
     public static final int MAX_CHILDREN = 2;
 
