@@ -74,7 +74,8 @@ class AdminR70IT {
     static void start() throws Exception {
         manager = TestPools.manager();
         pool = manager.addPool(PoolConfig.builder("legacy", TestPools.legacyApp()).pm(PmMode.STATIC).maxChildren(2)
-                .requestTimeout(Duration.ofSeconds(1)).killGrace(Duration.ZERO).queueMax(0).crashThreshold(100)
+                .requestTimeout(Duration.ofSeconds(4)).killGrace(Duration.ZERO).queueMax(0).crashThreshold(100)
+                .spawnTimeout(Duration.ofSeconds(60)) // exact spawn counts: a JVM child on a busy CI machine is slow
                 .build());
         root = Files.createTempDirectory("fcgate-admin");
         ForwardingGateway.write(root.resolve("env.app"), "legacy app script\n");
@@ -126,8 +127,8 @@ class AdminR70IT {
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2);
         try (RawClient a = new RawClient(server.port()); RawClient b = new RawClient(server.port())) {
-            a.send("GET /env.app?sleep=800 HTTP/1.1\r\nHost: a\r\n\r\n");
-            b.send("GET /env.app?sleep=800 HTTP/1.1\r\nHost: a\r\n\r\n");
+            a.send("GET /env.app?sleep=1000 HTTP/1.1\r\nHost: a\r\n\r\n");
+            b.send("GET /env.app?sleep=1000 HTTP/1.1\r\nHost: a\r\n\r\n");
             await().until(() -> pool.snapshot().count(ChildState.BUSY) == 2);
             for (int i = 0; i < J; i++) {
                 assertThat(publicGet("/env.app?refused=" + i)).isEqualTo(503);
