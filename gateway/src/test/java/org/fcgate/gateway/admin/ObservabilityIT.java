@@ -91,7 +91,7 @@ class ObservabilityIT {
     void aSlowRequestIsCountedOnEveryStatusFormatAndInMetricsWhileItRuns() throws Exception {
         long before = slowRequestsInEveryFormat();
         assertThat(gateway.get("/s.app?i=fast").statusCode()).isEqualTo(200);
-        CompletableFuture<HttpResponse<String>> slow = gateway.getAsync("/s.app?sleep=3000&token=secret");
+        CompletableFuture<HttpResponse<String>> slow = gateway.getAsync("/s.app?sleep=5000&token=secret");
         await().atMost(Duration.ofSeconds(20)).until(() -> slowLines().size() == before + 1);
         // Still running: counted when the threshold passes, as php-fpm's scoreboard does.
         assertThat(json("/status?json").get("active processes").asInt()).isEqualTo(1);
