@@ -61,7 +61,7 @@ class ShutdownR75IT {
     @Test
     void oneSigtermDrainsInFlightRequestsClosesIdleConnectionsAndExitsZero() throws Exception {
         Started g = start(10, "30s");
-        List<RawClient> idle = keepAliveConnections(g.port, 3);
+        List<RawClient> idle = keepAliveConnections(g.port, 20);
         List<RawClient> busy = inFlight(g, 10, 4000);
         List<Long> children = childPids(g.adminPort);
         assertThat(children).hasSize(10);
