@@ -121,6 +121,11 @@ final class RunningGateway implements AutoCloseable {
         return server.port();
     }
 
+    /** The admin listener's port; only when started with one. */
+    int adminPort() {
+        return observability.port();
+    }
+
     Upstreams upstreams() {
         return upstreams.upstreams();
     }

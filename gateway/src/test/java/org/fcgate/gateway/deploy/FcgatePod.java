@@ -21,13 +21,13 @@ import org.fcgate.gateway.config.ListenAddress;
  * the configuration file its {@code --config} names (found through the volume mounted there), its {@code --admin}
  * address, its preStop wait and grace period.
  */
-record FcgatePod(Manifests manifests, Deployment deployment, Container container) {
+public record FcgatePod(Manifests manifests, Deployment deployment, Container container) {
 
     /** The fcgate command the container's args start. */
-    enum Command { RUN, POOL }
+    public enum Command { RUN, POOL }
 
     /** Every Deployment of {@code m}: each runs one fcgate container, named fcgate. */
-    static List<FcgatePod> all(Manifests m) {
+    public static List<FcgatePod> all(Manifests m) {
         return m.all(Deployment.class).stream().map(d -> {
             List<Container> fcgate = d.getSpec().getTemplate().getSpec().getContainers().stream()
                     .filter(c -> c.getName().equals("fcgate")).toList();
@@ -39,7 +39,7 @@ record FcgatePod(Manifests manifests, Deployment deployment, Container container
         }).toList();
     }
 
-    static FcgatePod one(Manifests m, Command command) {
+    public static FcgatePod one(Manifests m, Command command) {
         List<FcgatePod> pods = all(m).stream().filter(p -> p.command() == command).toList();
         if (pods.size() != 1) {
             throw new AssertionError(m.name() + ": expected one Deployment running fcgate " + command + ", got "
@@ -48,19 +48,19 @@ record FcgatePod(Manifests manifests, Deployment deployment, Container container
         return pods.get(0);
     }
 
-    String name() {
+    public String name() {
         return deployment.getMetadata().getName();
     }
 
-    PodSpec spec() {
+    public PodSpec spec() {
         return deployment.getSpec().getTemplate().getSpec();
     }
 
-    List<String> args() {
+    public List<String> args() {
         return container.getArgs();
     }
 
-    Command command() {
+    public Command command() {
         return switch (args().get(0)) {
             case "run" -> Command.RUN;
             case "pool" -> Command.POOL;
@@ -68,23 +68,23 @@ record FcgatePod(Manifests manifests, Deployment deployment, Container container
         };
     }
 
-    Optional<String> flag(String name) {
+    public Optional<String> flag(String name) {
         int i = args().indexOf(name);
         return i < 0 || i + 1 >= args().size() ? Optional.empty() : Optional.of(args().get(i + 1));
     }
 
-    Path configPath() {
+    public Path configPath() {
         return Path.of(flag("--config").orElseThrow(() -> new AssertionError(name() + ": no --config")));
     }
 
     /** The admin listener as the fcgate CLI parses {@code --admin} (a bare port is loopback). */
-    ListenAddress admin() {
+    public ListenAddress admin() {
         return Observability.parseAddress(flag("--admin").orElseThrow(() -> new AssertionError(name()
                 + ": no --admin: the probes and Prometheus need the admin listener")));
     }
 
     /** The text of the file {@code --config} names, from the ConfigMap volume mounted at its directory. */
-    String configText() {
+    public String configText() {
         Path file = configPath();
         VolumeMount mount = container.getVolumeMounts().stream()
                 .filter(vm -> Path.of(vm.getMountPath()).equals(file.getParent()) && vm.getSubPath() == null)
@@ -108,18 +108,18 @@ record FcgatePod(Manifests manifests, Deployment deployment, Container container
         return text;
     }
 
-    Volume volume(String name) {
+    public Volume volume(String name) {
         return spec().getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError(name() + ": no volume " + name));
     }
 
-    ContainerPort port(String name) {
+    public ContainerPort port(String name) {
         return container.getPorts().stream().filter(p -> name.equals(p.getName())).findFirst()
                 .orElseThrow(() -> new AssertionError(name() + ": no container port named " + name));
     }
 
     /** How long the preStop hook waits: a sleep action, or {@code exec: [sleep, N]}. */
-    Duration preStop() {
+    public Duration preStop() {
         if (container.getLifecycle() == null || container.getLifecycle().getPreStop() == null) {
             throw new AssertionError(name() + ": no preStop hook");
         }
@@ -134,7 +134,7 @@ record FcgatePod(Manifests manifests, Deployment deployment, Container container
         throw new AssertionError(name() + ": preStop is neither a sleep action nor exec sleep N: " + h);
     }
 
-    Duration grace() {
+    public Duration grace() {
         Long seconds = spec().getTerminationGracePeriodSeconds();
         return Duration.ofSeconds(seconds == null ? 30 : seconds); // Kubernetes' default
     }

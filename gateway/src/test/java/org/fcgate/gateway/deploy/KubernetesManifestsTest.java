@@ -74,7 +74,6 @@ class KubernetesManifestsTest {
     static final Path K8S = Path.of("..", "deploy", "k8s");
     static final Path BASE = K8S.resolve("base");
     static final Path EXAMPLE = K8S.resolve("overlays/example");
-    static final String ADAPTER_VALUES = "prometheus-adapter-values.yaml";
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     private static final YAMLMapper YAML = new YAMLMapper();
@@ -231,7 +230,8 @@ class KubernetesManifestsTest {
                 ServicePort sp = service.getSpec().getPorts().stream().filter(p -> p.getPort() == tcp.port())
                         .findFirst().orElseThrow(() -> new AssertionError(m + ": Service "
                                 + service.getMetadata().getName() + " has no port " + tcp.port()));
-                ContainerPort target = Manifests.port(pool.container(), sp.getTargetPort()).orElseThrow();
+                ContainerPort target = Manifests.port(pool.container(), sp.getTargetPort()).orElseThrow(() ->
+                        new AssertionError(m + ": Service port " + sp.getName() + " targets no port of " + pool.name()));
                 assertThat(target.getContainerPort()).as("%s: %s reaches a pool's listen port", m, address)
                         .isIn(poolPorts);
             }
@@ -274,7 +274,9 @@ class KubernetesManifestsTest {
                                 + s.getMetadata().getName() + " has no port named " + e.getPort()));
                 Deployment d = selectedDeployment(m, s);
                 FcgatePod pod = FcgatePod.all(m).stream().filter(p -> p.deployment() == d).findFirst().orElseThrow();
-                assertThat(Manifests.port(pod.container(), sp.getTargetPort()).orElseThrow().getContainerPort())
+                assertThat(Manifests.port(pod.container(), sp.getTargetPort()).orElseThrow(() -> new AssertionError(
+                        m + ": Service " + s.getMetadata().getName() + " port " + sp.getName() + " targets no port of "
+                                + pod.name())).getContainerPort())
                         .as("%s: %s scrapes the admin listener", m, s.getMetadata().getName())
                         .isEqualTo(pod.admin().port());
                 scraped.add(d);
@@ -360,16 +362,19 @@ class KubernetesManifestsTest {
             SecurityContext c = p.container().getSecurityContext();
             assertThat(pod).as("%s: pod securityContext", p.name()).isNotNull();
             assertThat(c).as("%s: container securityContext", p.name()).isNotNull();
-            assertThat(Objects.requireNonNullElse(c.getRunAsNonRoot(), pod.getRunAsNonRoot())).isTrue();
-            assertThat(Objects.requireNonNullElse(c.getRunAsUser(), pod.getRunAsUser())).isNotNull().isPositive();
-            assertThat(c.getAllowPrivilegeEscalation()).isFalse();
-            assertThat(c.getPrivileged()).isIn(null, false);
-            assertThat(c.getReadOnlyRootFilesystem()).isTrue();
-            assertThat(c.getCapabilities().getDrop()).contains("ALL");
-            assertThat(c.getCapabilities().getAdd()).isEmpty();
+            String n = m + ": " + p.name();
+            assertThat(Objects.requireNonNullElse(c.getRunAsNonRoot(), pod.getRunAsNonRoot())).as("%s runAsNonRoot", n)
+                    .isTrue();
+            assertThat(Objects.requireNonNullElse(c.getRunAsUser(), pod.getRunAsUser())).as("%s runAsUser", n)
+                    .isNotNull().isPositive();
+            assertThat(c.getAllowPrivilegeEscalation()).as("%s allowPrivilegeEscalation", n).isFalse();
+            assertThat(c.getPrivileged()).as("%s privileged", n).isIn(null, false);
+            assertThat(c.getReadOnlyRootFilesystem()).as("%s readOnlyRootFilesystem", n).isTrue();
+            assertThat(c.getCapabilities().getDrop()).as("%s capabilities dropped", n).contains("ALL");
+            assertThat(c.getCapabilities().getAdd()).as("%s capabilities added", n).isEmpty();
             String seccomp = c.getSeccompProfile() != null ? c.getSeccompProfile().getType()
                     : pod.getSeccompProfile() == null ? null : pod.getSeccompProfile().getType();
-            assertThat(seccomp).isEqualTo("RuntimeDefault");
+            assertThat(seccomp).as("%s seccompProfile", n).isEqualTo("RuntimeDefault");
             assertThat(p.spec().getHostNetwork()).isIn(null, false);
             assertThat(p.spec().getHostPID()).isIn(null, false);
             assertThat(p.spec().getHostIPC()).isIn(null, false);
@@ -422,7 +427,7 @@ class KubernetesManifestsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("renderings")
     void autoscalersTargetDeploymentsThatLeaveTheirReplicasToThem(Manifests m) throws Exception {
-        Map<String, JsonNode> adapterRules = adapterRules(m.dir());
+        Map<String, JsonNode> adapterRules = Manifests.adapterRules(m.dir());
         for (HorizontalPodAutoscaler hpa : m.all(HorizontalPodAutoscaler.class)) {
             String name = hpa.getMetadata().getName();
             assertThat(hpa.getSpec().getScaleTargetRef().getKind()).isEqualTo("Deployment");
@@ -473,7 +478,7 @@ class KubernetesManifestsTest {
                 SERIALIZATION);
         assertThat(autoscalerOf(m, FcgatePod.one(m, Command.POOL))).isPresent();
         assertThat(autoscalerOf(m, FcgatePod.one(m, Command.RUN))).isPresent();
-        Map<String, JsonNode> rules = adapterRules(EXAMPLE);
+        Map<String, JsonNode> rules = Manifests.adapterRules(EXAMPLE);
         assertThat(rules).containsOnlyKeys("fcgate_pool_busy_ratio", "fcgate_pool_queue_length");
         for (Map.Entry<String, JsonNode> rule : rules.entrySet()) {
             JsonNode overrides = rule.getValue().path("resources").path("overrides");
@@ -564,20 +569,6 @@ class KubernetesManifestsTest {
     private static Optional<HorizontalPodAutoscaler> autoscalerOf(Manifests m, FcgatePod p) {
         return m.all(HorizontalPodAutoscaler.class).stream()
                 .filter(h -> h.getSpec().getScaleTargetRef().getName().equals(p.name())).findFirst();
-    }
-
-    /** The custom metrics prometheus-adapter serves with the rules beside the kustomization: name → rule. */
-    static Map<String, JsonNode> adapterRules(Path dir) throws IOException {
-        Path file = dir.resolve(ADAPTER_VALUES);
-        Map<String, JsonNode> rules = new LinkedHashMap<>();
-        if (Files.exists(file)) {
-            JsonNode values = YAML.readTree(file.toFile());
-            assertThat(values.path("rules").path("default").asBoolean(true)).as("default rules off").isFalse();
-            for (JsonNode rule : values.path("rules").path("custom")) {
-                rules.put(rule.path("name").path("as").asText(), rule);
-            }
-        }
-        return rules;
     }
 
     private static List<JsonNode> sorted(List<JsonNode> objects) {

@@ -28,7 +28,7 @@ import java.util.Set;
  * rather than silently ignored; {@code KubernetesManifestsTest} compares this rendering with {@code kubectl
  * kustomize} where kubectl is installed.
  */
-final class KustomizeSubset {
+public final class KustomizeSubset {
 
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final Set<String> SUPPORTED = Set.of("apiVersion", "kind", "namespace", "resources",
@@ -36,12 +36,12 @@ final class KustomizeSubset {
 
     private final KubernetesSerialization serialization;
 
-    KustomizeSubset(KubernetesSerialization serialization) {
+    public KustomizeSubset(KubernetesSerialization serialization) {
         this.serialization = serialization;
     }
 
     /** The objects {@code kubectl kustomize dir} would print, as YAML trees. */
-    List<JsonNode> render(Path dir) throws IOException {
+    public List<JsonNode> render(Path dir) throws IOException {
         Path file = dir.resolve("kustomization.yaml");
         JsonNode tree = YAML.readTree(file.toFile());
         Iterator<String> fields = tree.fieldNames();
