@@ -29,8 +29,11 @@ interface Backend {
         return open(loop, request.uri(), callback);
     }
 
-    /** Like {@link #open}, but never a kept idle connection: for the one retry after a stale one. */
-    default Runnable openFresh(EventLoop loop, String uri, Callback callback) {
+    /**
+     * Like {@link #open}, but never a kept idle connection: for the one retry after a stale one; never on a server in
+     * {@code failedOn}.
+     */
+    default Runnable openFresh(EventLoop loop, String uri, List<BackendAddress> failedOn, Callback callback) {
         return open(loop, uri, callback); // a managed pool connects afresh for every lease
     }
 

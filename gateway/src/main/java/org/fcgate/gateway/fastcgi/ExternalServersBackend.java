@@ -56,8 +56,8 @@ final class ExternalServersBackend implements Backend {
     }
 
     @Override
-    public Runnable openFresh(EventLoop loop, String uri, Callback callback) {
-        return open(loop, callback, true, List.of());
+    public Runnable openFresh(EventLoop loop, String uri, List<BackendAddress> failedOn, Callback callback) {
+        return open(loop, callback, true, failedOn);
     }
 
     @Override

@@ -204,7 +204,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         Backend b = upstream.backend();
         cancelOpen = switch (attempt) {
             case FIRST -> b.open(loop, StatusRequest.of(request, bodyLength), callback);
-            case FRESH_AFTER_STALE -> b.openFresh(loop, request.uri(), callback);
+            case FRESH_AFTER_STALE -> b.openFresh(loop, request.uri(), retries.failedOn(), callback);
             case ANOTHER_SERVER -> b.openAnother(loop, request.uri(), retries.failedOn(), callback);
         };
     }

@@ -32,7 +32,8 @@ final class Retries {
 
     private final boolean idempotent;
     private final int maxTries;
-    private final List<BackendAddress> failedOn = new ArrayList<>(0);
+    /** Allocated at the first failure: most requests never fail. */
+    private List<BackendAddress> failedOn = List.of();
     private boolean responseSeen;
     private boolean staleRetried;
 
@@ -69,14 +70,21 @@ final class Retries {
 
     /** Case 2: connecting to {@code server} failed; whether another server may be tried. */
     boolean afterConnectFailure(BackendAddress server) {
-        failedOn.add(server);
+        failed(server);
         return failedOn.size() < maxTries;
     }
 
     /** Case 3: {@code server} failed the request before any byte of its answer; whether another may be tried. */
     boolean afterNoAnswer(BackendAddress server, RequestBody body) {
-        failedOn.add(server);
+        failed(server);
         return !responseSeen && idempotent && replayable(body) && failedOn.size() < maxTries;
+    }
+
+    private void failed(BackendAddress server) {
+        if (failedOn.isEmpty()) {
+            failedOn = new ArrayList<>(2);
+        }
+        failedOn.add(server);
     }
 
     private static boolean replayable(RequestBody body) {

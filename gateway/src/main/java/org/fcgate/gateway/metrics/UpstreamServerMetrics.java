@@ -28,7 +28,8 @@ public final class UpstreamServerMetrics implements MeterBinder {
         for (ExternalServer s : servers) {
             ServerHealth h = s.health();
             Tags tags = Tags.of("upstream", h.upstream(), "server", h.server());
-            Gauge.builder("fcgate.upstream.server.up", h, x -> x.up() ? 1 : 0).tags(tags)
+            // available() rather than up(): an ejected server whose time has come (checks off) shows 1 at once.
+            Gauge.builder("fcgate.upstream.server.up", h, x -> x.available(System.nanoTime()) ? 1 : 0).tags(tags)
                     .description("1 while the server takes requests, 0 while it is ejected or failing its health"
                             + " checks").register(registry);
             Gauge.builder("fcgate.upstream.server.connections", s, ExternalServer::openConnections).tags(tags)
