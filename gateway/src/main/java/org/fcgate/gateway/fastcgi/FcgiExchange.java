@@ -93,6 +93,8 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     private ScheduledFuture<?> readTimer;
     private long lastBackendRead;
     private final Retries retries;
+    /** STDOUT or STDERR content arrived in the current try (END_REQUEST alone is not output). */
+    private boolean outputSeen;
     // Response
     private String localRedirect;
     private boolean headSent;
@@ -234,6 +236,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         s.handler().attach(this);
         s.revoked().thenAccept(why -> loop.execute(() -> revoked(why)));
         state = State.RUNNING;
+        outputSeen = false;
         headParser = new ResponseHeadParser(options.limits(), REQUEST_ID);
         s.handler().decoder().register(REQUEST_ID, this);
         Params p = params; // kept for a retry (StaleConnection)
@@ -322,18 +325,21 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     public void backendRead(ByteBuf data) {
         lastBackendRead = System.nanoTime();
         retries.responseByte();
+        Backend.Session reading = session; // a retry from onEnd replaces it: what follows is the old one's
         try {
             if (state != State.RUNNING) {
                 return;
             }
             for (ByteBuffer b : data.nioBuffers()) {
-                session.handler().decoder().feed(b);
-                if (state != State.RUNNING) {
+                reading.handler().decoder().feed(b);
+                if (state != State.RUNNING || session != reading) {
                     return;
                 }
             }
         } catch (FcgiProtocolException e) {
-            fail(Reason.BACKEND_PROTOCOL_ERROR, "backend protocol error: " + e.getMessage(), Optional.empty());
+            if (session == reading) {
+                fail(Reason.BACKEND_PROTOCOL_ERROR, "backend protocol error: " + e.getMessage(), Optional.empty());
+            }
         } finally {
             data.release();
         }
@@ -452,6 +458,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         if (state != State.RUNNING) {
             return;
         }
+        outputSeen = true;
         if (!headParser.isDone()) {
             if (!headParser.feed(chunk, 0)) {
                 return;
@@ -468,6 +475,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     @Override
     public void onStderr(ByteBuffer chunk) {
+        outputSeen = true;
         stderr.feed(chunk);
     }
 
@@ -477,6 +485,16 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
             return;
         }
         stderr.flush();
+        if (status == ProtocolStatus.OVERLOADED && !outputSeen && session.server().isPresent()
+                && retries.afterOverloaded(session.server().get(), body)
+                && upstream.backend().hasAnother(retries.failedOn())) {
+            // R38 (c): the server refused the request without running it (a pool server whose queue is full).
+            LOG.info("upstream={} server={} refused uri={} (END_REQUEST OVERLOADED); trying another server",
+                    upstream.name(), session.server().get(), request.uri());
+            dropSession(Release.BROKEN, "overloaded");
+            open(Attempt.ANOTHER_SERVER);
+            return;
+        }
         if (status != ProtocolStatus.REQUEST_COMPLETE) {
             // R38 (c): OVERLOADED is the backend's 503; CANT_MPX_CONN and UNKNOWN_ROLE are our fault or its bug.
             boolean overloaded = status == ProtocolStatus.OVERLOADED;

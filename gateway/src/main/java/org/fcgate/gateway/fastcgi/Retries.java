@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One exchange's decisions whether a failed request is sent again. Three cases, each bounded, and none once a byte
+ * One exchange's decisions whether a failed request is sent again. Four cases, each bounded, and none once a byte
  * of the answer arrived (nothing has reached the client before that, so the client is answered exactly once):
  * <ol>
  *   <li><b>Stale kept connection.</b> A server closes an idle kept connection whenever it likes (php-fpm's
@@ -20,7 +20,9 @@ import java.util.Set;
  *       the request may have run, so it goes to another server only when its method is idempotent (RFC 9110 §9.2.2;
  *       nginx never passes a non-idempotent request to the next upstream either) and its body can be sent again.</li>
  * </ol>
- * Cases 2 and 3 go to a server the request has not failed on, while fewer than {@code max_tries} servers were
+ * And 4, a server's refusal: END_REQUEST with protocolStatus OVERLOADED before any output means it did not run the
+ * request (FastCGI 1.0 §5.5), so it goes to another server whatever its method, when its body can be sent again.
+ * Cases 2 to 4 go to a server the request has not failed on, while fewer than {@code max_tries} servers were
  * tried; the backend must also have such a server up ({@link Backend#hasAnother}). A body can be sent again when it
  * is in memory: a spilled temp file is read once, a streamed body is gone.
  */
@@ -78,6 +80,16 @@ final class Retries {
     boolean afterNoAnswer(BackendAddress server, RequestBody body) {
         failed(server);
         return !responseSeen && idempotent && replayable(body) && failedOn.size() < maxTries;
+    }
+
+    /**
+     * Case 4: {@code server} ended the request with END_REQUEST OVERLOADED before any output: it refused to run it
+     * (FastCGI 1.0 §5.5; a pool server whose queue is full). Like a failed connect, whatever the method; the body
+     * must be in memory, since it was sent. Not a failure of the server.
+     */
+    boolean afterOverloaded(BackendAddress server, RequestBody body) {
+        failed(server);
+        return replayable(body) && failedOn.size() < maxTries;
     }
 
     private void failed(BackendAddress server) {

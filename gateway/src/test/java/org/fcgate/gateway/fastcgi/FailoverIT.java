@@ -162,6 +162,31 @@ class FailoverIT {
     }
 
     @Test
+    void aRequestRefusedAsOverloadedGoesToAnotherServerEvenAPost() throws Exception {
+        FailoverServer a = server("a");
+        FailoverServer b = server("b");
+        a.policy(FailoverServer.Policy.OVERLOADED);
+        start(passive(2, 1));
+        try (RawClient c = gateway.connect()) {
+            for (int i = 0; i < 2; i++) {
+                RawClient.Response r = post(c, "p" + i);
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.bodyText()).isEqualTo("b id=p" + i);
+            }
+        }
+        assertThat(a.requests()).as("round-robin sent the first to a").contains("POST id=p0");
+        assertThat(health(a).up()).as("a refusal is load, not a failure").isTrue();
+        assertThat(health(a).failures()).isZero();
+        b.policy(FailoverServer.Policy.OVERLOADED);
+        try (RawClient c = gateway.connect()) {
+            RawClient.Response r = get(c, "g1");
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.header("Retry-After")).isEqualTo("1");
+        }
+        assertThat(seen("GET id=g1")).as("once on each server").isEqualTo(2);
+    }
+
+    @Test
     void aRefusingServerIsEjectedAndCountedInTheMeters() throws Exception {
         FailoverServer a = server("a");
         FailoverServer b = server("b");

@@ -34,7 +34,9 @@ final class FailoverServer implements AutoCloseable {
         /** Read whole, then the connection reset (RST) with nothing written. */
         RESET,
         /** Read whole, never answered; the connection stays open until the gateway closes it. */
-        SILENT
+        SILENT,
+        /** END_REQUEST with protocolStatus OVERLOADED and nothing else, as a pool server whose queue is full. */
+        OVERLOADED
     }
 
     private final String name;
@@ -144,6 +146,10 @@ final class FailoverServer implements AutoCloseable {
                 }
                 case RESET -> s.setSoLinger(true, 0);
                 case SILENT -> drain(s.getInputStream());
+                case OVERLOADED -> {
+                    out.write(EvilServer.end(2));
+                    out.flush();
+                }
             }
         } catch (IOException e) {
             // the gateway closed first, or we are stopping

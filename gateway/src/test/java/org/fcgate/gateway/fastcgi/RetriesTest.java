@@ -93,6 +93,23 @@ class RetriesTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "POST", "PATCH"})
+    void aRequestTheServerRefusedAsOverloadedGoesToAnotherServerWhateverTheMethod(String method) {
+        RequestBody body = memoryBody();
+        RequestBody spilled = spilledBody();
+        try {
+            Retries r = new Retries(HttpMethod.valueOf(method), 2);
+            assertThat(r.afterOverloaded(A, body)).isTrue();
+            assertThat(r.afterOverloaded(B, body)).as("max_tries").isFalse();
+            assertThat(new Retries(HttpMethod.valueOf(method), 2).afterOverloaded(A, spilled))
+                    .as("its body was read from the temp file to be sent").isFalse();
+        } finally {
+            body.release();
+            spilled.release();
+        }
+    }
+
     @Test
     void maxTriesBoundsEveryCaseTogether() {
         RequestBody body = memoryBody();
