@@ -162,7 +162,7 @@ class FailoverIT {
     }
 
     @Test
-    void aRequestRefusedAsOverloadedGoesToAnotherServerEvenAPost() throws Exception {
+    void R38_aRequestRefusedAsOverloadedGoesToAnotherServerEvenAPost() throws Exception {
         FailoverServer a = server("a");
         FailoverServer b = server("b");
         a.policy(FailoverServer.Policy.OVERLOADED);
@@ -216,20 +216,31 @@ class FailoverIT {
         registry.close();
     }
 
+    /** R61: refused → 502 at once; then the circuit is open (503 without a connect) and each opening logged once. */
     @Test
-    void everyServerDownIsAnswered503AtOnce() throws Exception {
-        server("a").stop();
-        server("b").stop();
+    void R61_everyServerDownIsAnswered503AtOnceAndEachEjectionLoggedOnce() throws Exception {
+        FailoverServer a = server("a");
+        FailoverServer b = server("b");
+        a.stop();
+        b.stop();
         start(passive(2, 1));
         try (LogCapture log = new LogCapture(); RawClient c = gateway.connect()) {
             RawClient.Response first = get(c, "g1");
             assertThat(first.status()).as("refused by both: the last failure's answer").isEqualTo(502);
             // Both are ejected now: no connect is tried, 503 at once, whatever the method.
-            RawClient.Response second = get(c, "g2");
-            assertThat(second.status()).isEqualTo(503);
-            assertThat(second.header("Retry-After")).isEqualTo("1");
-            assertThat(post(c, "p3").status()).isEqualTo(503);
+            for (int i = 2; i < 5; i++) {
+                RawClient.Response r = get(c, "g" + i);
+                assertThat(r.status()).isEqualTo(503);
+                assertThat(r.header("Retry-After")).isEqualTo("1");
+            }
+            assertThat(post(c, "p5").status()).isEqualTo(503);
             assertThat(log.text()).contains("no server of upstream app is up");
+            for (FailoverServer s : List.of(a, b)) {
+                assertThat(log.text().split("upstream server down upstream=app server=" + s.address() + ":", -1))
+                        .as("one line for %s", s.address()).hasSize(2);
+            }
+            assertThat(health(a).failures() + health(b).failures()).as("no connect after the first request")
+                    .isEqualTo(2);
         }
     }
 
