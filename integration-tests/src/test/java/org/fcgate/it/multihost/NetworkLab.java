@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.fcgate.it.peer.PeerBinaries;
 
 /**
@@ -28,6 +30,8 @@ final class NetworkLab implements AutoCloseable {
 
     private static final AtomicInteger LABS = new AtomicInteger();
     private static final long COMMAND_SECONDS = 30;
+    /** A namespace of this class: {@code fcgPID-…} ({@code ip netns list} may add " (id: N)"). */
+    private static final Pattern LEFTOVER = Pattern.compile("^(fcg(\\d+)-\\S+)");
 
     private final Path ip;
     private final String prefix;
@@ -75,6 +79,7 @@ final class NetworkLab implements AutoCloseable {
     /** One namespace per host, each addressed {@code address/24} on the switch's segment. */
     static NetworkLab create(Map<String, String> hostAddresses) {
         NetworkLab lab = new NetworkLab(PeerBinaries.require("ip", "iproute2"));
+        lab.removeLeftovers();
         try {
             lab.addNamespace(lab.sw);
             lab.ip("-n", lab.sw, "link", "add", "br0", "type", "bridge");
@@ -84,6 +89,19 @@ final class NetworkLab implements AutoCloseable {
         } catch (RuntimeException | AssertionError e) {
             lab.close();
             throw e;
+        }
+    }
+
+    /**
+     * Deletes namespaces a lab of a test JVM that no longer runs left behind (killed before its teardown): only names
+     * of this class's form, {@code fcgPID-…}, whose PID is gone.
+     */
+    private void removeLeftovers() {
+        for (String line : run(ip, List.of("netns", "list")).split("\n")) {
+            Matcher m = LEFTOVER.matcher(line);
+            if (m.find() && ProcessHandle.of(Long.parseLong(m.group(2))).isEmpty()) {
+                run(ip, List.of("netns", "del", m.group(1)));
+            }
         }
     }
 
