@@ -109,6 +109,7 @@ class DeployExamplesTest {
         String text = Files.readString(ANNOTATED);
         List<String> keys = new ArrayList<>();
         for (List<String> section : List.of(TopLevel.KEYS, PoolSection.KEYS, FastCgiServerSection.KEYS,
+                FastCgiServerSection.HEALTH_CHECK_KEYS,
                 RouteSection.KEYS, RouteSection.MATCH_KEYS, RouteSection.STATIC_KEYS, RouteSection.FASTCGI_KEYS,
                 RouteSection.PROXY_KEYS, AccessLogSection.KEYS)) {
             keys.addAll(section);
@@ -124,6 +125,7 @@ class DeployExamplesTest {
         String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
         Set<String> all = new LinkedHashSet<>();
         for (List<String> section : List.of(TopLevel.KEYS, PoolSection.KEYS, FastCgiServerSection.KEYS,
+                FastCgiServerSection.HEALTH_CHECK_KEYS,
                 RouteSection.KEYS, RouteSection.MATCH_KEYS, RouteSection.STATIC_KEYS, RouteSection.FASTCGI_KEYS,
                 RouteSection.PROXY_KEYS, AccessLogSection.KEYS)) {
             all.addAll(section);
