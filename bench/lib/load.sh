@@ -120,6 +120,20 @@ measure_fcgi() {
     write_server "$base.server" "$cpu0" "$php0" "$cpu1" "$php1" "$WORKERS"
 }
 
+# warm_stack WORKLOADS... — a freshly started HTTP stack gets STACK_WARMUP seconds of load spread over its
+# workloads before the first of them is warmed up and measured: a JVM compiles its hot paths in the first seconds,
+# and measuring a round's first workload against a cold JIT would measure the start-up, not the server. Every HTTP
+# stack gets the same. (The *-direct stacks are PHP alone; FcgiLoad warms itself up.)
+warm_stack() {
+    [ -n "$STACK_PORT" ] && [ "$STACK_WARMUP" -gt 0 ] || return 0
+    local each=$(((STACK_WARMUP + $# - 1) / $#)) w args
+    for w in "$@"; do
+        args=(-t "$THREADS" -c "$CONNECTIONS" --timeout "$WRK_TIMEOUT" -d "${each}s")
+        [ "$w" = post ] && args+=(-s "$WORK/post.lua")
+        wrk "${args[@]}" "http://127.0.0.1:$STACK_PORT$(workload_path "$w")" >/dev/null 2>&1 || true
+    done
+}
+
 # run_stack ROUND STACK — starts the stack, checks it, measures each of its workloads, stops it.
 run_stack() {
     local round=$1 stack=$2 workloads dir out w why
@@ -143,6 +157,7 @@ run_stack() {
         stop_stack
         return 0
     fi
+    warm_stack "${selected[@]}"
     for w in "${selected[@]}"; do
         if [ -n "$STACK_FCGI" ]; then
             measure_fcgi "$stack" "$w" "$out/$w"
