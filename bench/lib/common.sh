@@ -14,18 +14,19 @@ port_in_use() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# next_port — sets $PORT to a loopback port nobody listens on, from a range starting at $PORT_BASE (random when
-# unset). Not in a subshell: it remembers where it stopped.
+# next_port — sets $PORT to a loopback port nobody listens on, from $PORT_BASE (a random port in 20000..29999 when
+# unset) upwards, below 32768: Linux hands out ephemeral ports (net.ipv4.ip_local_port_range) from 32768, and a port
+# some client connection uses locally cannot be bound. Not in a subshell: it remembers where it stopped.
 NEXT_PORT=${PORT_BASE:-0}
 next_port() {
     if [ "$NEXT_PORT" = 0 ]; then
-        NEXT_PORT=$((20000 + RANDOM % 20000))
+        NEXT_PORT=$((20000 + RANDOM % 10000))
     fi
     local tries=0
-    while port_in_use "$NEXT_PORT"; do
-        NEXT_PORT=$((NEXT_PORT + 1))
+    while [ "$NEXT_PORT" -ge 32768 ] || port_in_use "$NEXT_PORT"; do
+        NEXT_PORT=$((NEXT_PORT >= 32768 ? 20000 : NEXT_PORT + 1))
         tries=$((tries + 1))
-        [ $tries -lt 200 ] || die "no free loopback port found near $NEXT_PORT"
+        [ $tries -lt 500 ] || die "no free loopback port found below 32768"
     done
     PORT=$NEXT_PORT
     NEXT_PORT=$((NEXT_PORT + 1))

@@ -30,7 +30,7 @@ write_idle() {
 
 # run_idle STACK N
 run_idle() {
-    local stack=$1 n=$2 dir file line held=0 answered=0 closed=0 note=""
+    local stack=$1 n=$2 dir file line="" held=0 answered=0 closed=0 note=""
     dir=$WORK/idle/$stack-$n
     file=$OUT/raw/idle/$stack-$n.idle
     mkdir -p "$OUT/raw/idle"
@@ -45,11 +45,18 @@ run_idle() {
         return 0
     fi
     say "idle: $stack holding $n keep-alive connections"
-    if ! start_stack "$stack" "$dir" "$n" || ! line=$(http_size "http://127.0.0.1:$STACK_PORT/1k.html" 1024); then
-        say "idle: $stack did not start: $line"
+    if ! start_stack "$stack" "$dir" "$n"; then
+        say "idle: $stack did not start; trying once more" # e.g. a port taken between the check and the bind
         stack_logs "$dir" >&2
         stop_stack
-        write_idle "$file" "$stack" "$n" 0 0 0 "did not start"
+        dir=$dir-retry
+        start_stack "$stack" "$dir" "$n" || line="did not start (twice)"
+    fi
+    if [ -n "$line" ] || ! line=$(http_size "http://127.0.0.1:$STACK_PORT/1k.html" 1024); then
+        say "idle: $stack failed: $line"
+        stack_logs "$dir" >&2
+        stop_stack
+        write_idle "$file" "$stack" "$n" 0 0 0 "failed: ${line//|//}"
         return 0
     fi
     local i

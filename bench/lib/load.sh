@@ -136,7 +136,7 @@ warm_stack() {
 
 # run_stack ROUND STACK — starts the stack, checks it, measures each of its workloads, stops it.
 run_stack() {
-    local round=$1 stack=$2 workloads dir out w why
+    local round=$1 stack=$2 workloads dir out w why=""
     read -r -a workloads <<<"$(stack_field "$stack" 4)"
     local selected=()
     for w in "${workloads[@]}"; do
@@ -147,8 +147,15 @@ run_stack() {
     out=$OUT/raw/round-$round/$stack
     mkdir -p "$out"
     say "round $round: $stack (${selected[*]})"
-    if ! start_stack "$stack" "$dir" 0 || ! why=$(check_stack "$stack" "${selected[@]}"); then
-        why=${why:-the stack did not start}
+    if ! start_stack "$stack" "$dir" 0; then
+        # once more, in a fresh directory and on other ports (a port can be taken between the check and the bind)
+        say "round $round: $stack did not start; trying once more"
+        stack_logs "$dir" >&2
+        stop_stack
+        dir=$dir-retry
+        start_stack "$stack" "$dir" 0 || why="the stack did not start (twice)"
+    fi
+    if [ -n "${why:-}" ] || ! why=$(check_stack "$stack" "${selected[@]}"); then
         say "round $round: $stack failed: $why"
         stack_logs "$dir" >&2
         for w in "${selected[@]}"; do
