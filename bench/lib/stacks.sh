@@ -146,14 +146,14 @@ start_nginx() {
     mkdir -p "$dir"
     next_port
     STACK_PORT=$PORT
-    local connections=4096 user_line="" upstream="" pass="fastcgi_pass unix:$FPM_SOCK;" keepalive=75s
+    local connections=4096 user_line="" upstream="" pass="fastcgi_pass unix:${FPM_SOCK:-};" keepalive=75s
     if [ "$capacity" -gt 0 ]; then
         connections=$((capacity + 1024))
         keepalive=${IDLE_KEEPALIVE}s
     fi
     [ -n "$RUN_AS" ] && user_line="user $RUN_AS;"
     if [ "$mode" = fpm-keep ]; then
-        upstream="upstream php { server unix:$FPM_SOCK; keepalive $WORKERS; }"
+        upstream="upstream php { server unix:${FPM_SOCK:-}; keepalive $WORKERS; }"
         pass="fastcgi_pass php; fastcgi_keep_conn on;"
     fi
     local php_location=""

@@ -121,7 +121,7 @@ public final class Report {
                     | stack | connections | held | answered | RSS MB | PSS MB | KB private per connection | processes | note |
                     |---|---:|---:|---:|---:|---:|---:|---:|---|
                     """);
-            for (RunData.IdleRun r : data.idle()) {
+            for (RunData.IdleRun r : idleInOrder(data)) {
                 md.append("| ").append(r.stack()).append(" | ").append(r.connections()).append(" | ")
                         .append(r.held()).append(" | ")
                         .append(r.answered()).append(r.closedByServer() > 0 ? " (" + r.closedByServer()
@@ -157,6 +157,15 @@ public final class Report {
             }
         }
         return t.toString();
+    }
+
+    /** Idle runs by connection count, then in the order of stacks.tsv. */
+    static List<RunData.IdleRun> idleInOrder(RunData data) {
+        List<String> order = data.stacks().stream().map(RunData.Stack::id).toList();
+        List<RunData.IdleRun> runs = new ArrayList<>(data.idle());
+        runs.sort(java.util.Comparator.comparingInt(RunData.IdleRun::connections)
+                .thenComparingInt(r -> order.contains(r.stack()) ? order.indexOf(r.stack()) : order.size()));
+        return runs;
     }
 
     private static String ratio(double x, double ref) {
