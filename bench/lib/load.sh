@@ -48,7 +48,7 @@ check_stack() {
         esac
     done
     case " $* " in
-        *" hello "*) http_check "$url/opcache.php" "opcache=on" || return 1 ;;
+        *" hello "* | *" sleep "* | *" post "*) http_check "$url/opcache.php" "opcache=on" || return 1 ;;
     esac
 }
 
