@@ -70,10 +70,11 @@ done
 
 work="$(mktemp -d "${TMPDIR:-/var/tmp}/fcgate-base.XXXXXX")"
 cleanup() {
-    # Never remove a tree with /proc still mounted in it.
+    # Never remove a tree with something still mounted in it (our /proc, or what an interrupted debootstrap left):
+    # unmount the deepest first; --one-file-system would not cross into a mount anyway.
     local m
-    for m in "$work"/*/proc; do
-        if mountpoint -q "$m"; then umount "$m"; fi
+    awk -v w="$work/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
+        umount "$m" || umount -l "$m"
     done
     rm -rf --one-file-system "$work"
 }
