@@ -98,6 +98,9 @@ class PoolCommandIT {
                 assertThat(refused.statusCode()).isEqualTo(503);
                 assertThat(refused.headers().firstValue("Retry-After")).isPresent();
                 assertThat(busy.get().statusCode()).isEqualTo(200);
+                // The pool server frees the child just after relaying its END_REQUEST: without a queue, a request
+                // sent at once could find it still busy (503).
+                await().atMost(Duration.ofSeconds(30)).until(() -> app.snapshot().count(ChildState.IDLE) == 1);
 
                 assertThat(get(base + "/x.app?sleep=15000").statusCode()).isEqualTo(504);
                 await().atMost(Duration.ofSeconds(30)).until(() -> app.snapshot().count(ChildState.IDLE) == 1);
