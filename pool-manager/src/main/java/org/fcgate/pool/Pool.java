@@ -375,6 +375,50 @@ public final class Pool {
         return config;
     }
 
+    /** What {@link #stopChild} did. */
+    public enum ChildStop {
+        /** SIGTERM sent, SIGKILL after {@code kill_grace}; a request it served is revoked ({@code CHILD_FAILED}). */
+        STOPPING,
+        /** The child was being stopped already; nothing more was done. */
+        ALREADY_STOPPING,
+        /** No live child of this pool has that pid (the manager itself, pid 1, another pool's child, a reaped one). */
+        NOT_A_CHILD
+    }
+
+    /**
+     * Stops the child whose process id is {@code pid}, if it is one of this pool's (an operator's kill, php-fpm's
+     * {@code kill} of a stuck worker): marked STOPPING with {@link ExitReason#KILLED}, so its exit is neither a crash
+     * nor respawned as one; the pool's sizing replaces it. A request it is serving is revoked as
+     * {@link Revocation#CHILD_FAILED} (the caller answers 502). Any other pid is left alone: this never signals a
+     * process the pool did not start.
+     */
+    public ChildStop stopChild(long pid) {
+        ChildStop[] result = {ChildStop.NOT_A_CHILD};
+        lockedAndWake((now, after) -> {
+            if (pid <= 0) {
+                return;
+            }
+            for (ChildSlot s : board.all()) {
+                if (s.pid != pid) {
+                    continue;
+                }
+                if (s.state == ChildState.STOPPING) {
+                    result[0] = ChildStop.ALREADY_STOPPING;
+                    return;
+                }
+                log.warn("[pool {}] stopping child {} ({}) on request", name(), pid, s.state);
+                if (s.lease != null) {
+                    control.revoke(s, Revocation.CHILD_FAILED, after);
+                }
+                control.stop(s, ExitReason.KILLED, now, after);
+                plan(now, after);
+                result[0] = ChildStop.STOPPING;
+                return;
+            }
+        });
+        return result[0];
+    }
+
     public State state() {
         lock.lock();
         try {
