@@ -64,6 +64,31 @@ public final class GatewayMetrics implements AutoCloseable {
         pools.put(pool.name(), new PoolMetrics(pool, registry));
     }
 
+    /**
+     * After a configuration reload: {@code current} are the pools now in force, one per name. A new name gets its
+     * meters; a new generation of a known name is measured under the same meters ({@link PoolMetrics#switchTo});
+     * a name no longer there loses its meters (the series end).
+     */
+    public synchronized void pools(Collection<Pool> current) {
+        Map<String, Pool> byName = new LinkedHashMap<>();
+        current.forEach(p -> byName.put(p.name(), p));
+        for (var it = pools.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!byName.containsKey(e.getKey())) {
+                e.getValue().remove(registry);
+                it.remove();
+            }
+        }
+        for (Pool p : byName.values()) {
+            PoolMetrics m = pools.get(p.name());
+            if (m == null) {
+                pools.put(p.name(), new PoolMetrics(p, registry));
+            } else {
+                m.switchTo(p);
+            }
+        }
+    }
+
     /** The exposition for {@code acceptHeader}: OpenMetrics when the scraper asks for it, else text 0.0.4. */
     public String scrape(String acceptHeader) {
         refresh();

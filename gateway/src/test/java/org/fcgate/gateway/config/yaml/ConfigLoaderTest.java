@@ -296,7 +296,7 @@ class ConfigLoaderTest {
                         + "keepalive_timeout, max_request_line_size, max_header_size, max_header_count, "
                         + "max_chunk_line_size, max_connections_per_ip, sendfile, gzip_min_length, gzip_max_length, "
                         + "shutdown_delay, shutdown_timeout, pools, fastcgi_servers, routes, access_log, "
-                        + "slow_request_timeout)",
+                        + "slow_request_timeout, admin)",
                 "pools.php.max_childs unknown key (known: " + String.join(", ", PoolSection.KEYS) + ")",
                 "fastcgi_servers.fpm.keepalive unknown key (known: addresses, keep_conn, max_conns_per_server, "
                         + "idle_timeout, connect_timeout, read_timeout, send_timeout)",

@@ -100,6 +100,7 @@ class DeployExamplesTest {
         assertThat(s.indexFiles()).isEqualTo(GatewayDefaults.INDEX_FILES);
         assertThat(s.frontController()).isEmpty();
         assertThat(c.accessLog()).isEqualTo(AccessLogOptions.defaults());
+        assertThat(c.admin()).as("admin listener off by default").isEqualTo(org.fcgate.gateway.admin.AdminConfig.off());
     }
 
     @Test
@@ -108,7 +109,7 @@ class DeployExamplesTest {
         List<String> keys = new ArrayList<>();
         for (List<String> section : List.of(TopLevel.KEYS, PoolSection.KEYS, FastCgiServerSection.KEYS,
                 RouteSection.KEYS, RouteSection.MATCH_KEYS, RouteSection.STATIC_KEYS, RouteSection.FASTCGI_KEYS,
-                RouteSection.PROXY_KEYS, AccessLogSection.KEYS)) {
+                RouteSection.PROXY_KEYS, AccessLogSection.KEYS, AdminSection.KEYS)) {
             keys.addAll(section);
         }
         List<String> missing = keys.stream()
@@ -123,7 +124,7 @@ class DeployExamplesTest {
         Set<String> all = new LinkedHashSet<>();
         for (List<String> section : List.of(TopLevel.KEYS, PoolSection.KEYS, FastCgiServerSection.KEYS,
                 RouteSection.KEYS, RouteSection.MATCH_KEYS, RouteSection.STATIC_KEYS, RouteSection.FASTCGI_KEYS,
-                RouteSection.PROXY_KEYS, AccessLogSection.KEYS)) {
+                RouteSection.PROXY_KEYS, AccessLogSection.KEYS, AdminSection.KEYS)) {
             all.addAll(section);
         }
         assertThat(all.stream().filter(k -> !doc.contains("`" + k + "`")).toList())
