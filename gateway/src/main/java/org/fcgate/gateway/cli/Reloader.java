@@ -53,15 +53,17 @@ final class Reloader implements AutoCloseable {
                         "the gateway is stopping"));
             }
             waitingCauses.add(cause);
+            CompletableFuture<ReloadOutcome> result;
             if (waiting == null) {
-                waiting = new CompletableFuture<>();
+                result = waiting = new CompletableFuture<>();
                 if (!running) {
                     startWaiting();
                 }
             } else {
+                result = waiting;
                 LOG.info("{}: joins the reload already waiting ({} requests)", cause, waitingCauses.size());
             }
-            return waiting;
+            return result;
         }
     }
 
