@@ -72,7 +72,11 @@ final class ControlEndpoints {
      * for a configuration reload, which completes when the reload is done (on the reload's thread).
      */
     CompletableFuture<Reply> handle(FullHttpRequest request, String path, SocketAddress local, SocketAddress peer) {
-        if (token.isPresent() && path.equals("/reload") && checks(request, path, local, peer).isEmpty()) {
+        if (path.equals("/reload")) {
+            Optional<Reply> refused = checks(request, path, local, peer);
+            if (refused.isPresent()) {
+                return CompletableFuture.completedFuture(refused.get());
+            }
             LOG.info("admin: configuration reload requested by {}", peer);
             return reload.reload("POST /reload from " + peer).handle((outcome, error) -> {
                 if (error != null) {

@@ -83,7 +83,7 @@ final class ConfigReload {
         this.observability = observability;
         this.notifier = notifier;
         this.applyShutdown = applyShutdown;
-        this.listening = listening;
+        this.listening = listening.replaceFirst("^[^/]*/", ""); // "/127.0.0.1:8080" → "127.0.0.1:8080"
         this.textInForce = started.text();
         this.inForce = started.loaded();
         this.wired = wired;
@@ -156,8 +156,8 @@ final class ConfigReload {
         observability.pools(built.pools());
 
         List<String> changes = new ArrayList<>(plan.describe());
-        changes.add("routes: " + next.gateway().routes().size() + " (server settings and limits for new "
-                + "connections included)");
+        changes.add("site: " + next.gateway().routes().size() + " routes; server settings and client limits "
+                + "apply to new connections");
         LOG.info("reload applied: configuration generation {} in force; {}", site.generation(),
                 String.join("; ", changes));
         releaseWhenDrained(old, oldWired, next.shutdown().timeout());
@@ -178,7 +178,7 @@ final class ConfigReload {
         List<String> out = new ArrayList<>();
         LoadedConfig running = started.loaded();
         if (!next.gateway().listen().equals(running.gateway().listen())) {
-            out.add("listen (" + address(next) + ") needs a restart; still listening on " + address(running));
+            out.add("listen (" + address(next) + ") needs a restart; still listening on " + listening);
         }
         AdminConfig adminNow = running.admin().overriddenBy(started.adminFlags());
         if (!next.admin().overriddenBy(started.adminFlags()).equals(adminNow)) {

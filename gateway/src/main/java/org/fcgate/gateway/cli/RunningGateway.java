@@ -171,6 +171,11 @@ final class RunningGateway implements AutoCloseable {
         return server.port();
     }
 
+    /** The admin listener's port (tests); fails when there is none. */
+    int adminPort() {
+        return observability.port();
+    }
+
     Upstreams upstreams() {
         return sites.get().upstreams();
     }
