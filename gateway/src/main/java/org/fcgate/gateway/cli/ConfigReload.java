@@ -66,6 +66,7 @@ final class ConfigReload {
     private final Observability observability;
     private final SystemdNotifier notifier;
     private final Consumer<ShutdownOptions> applyShutdown;
+    /** The listening socket's address as the start-up STATUS shows it ({@code /127.0.0.1:8080}). */
     private final String listening;
     private Executor afterDrain = Runnable::run;
     // The configuration in force; touched on the reload thread only.
@@ -83,7 +84,7 @@ final class ConfigReload {
         this.observability = observability;
         this.notifier = notifier;
         this.applyShutdown = applyShutdown;
-        this.listening = listening.replaceFirst("^[^/]*/", ""); // "/127.0.0.1:8080" → "127.0.0.1:8080"
+        this.listening = listening;
         this.textInForce = started.text();
         this.inForce = started.loaded();
         this.wired = wired;
@@ -178,7 +179,8 @@ final class ConfigReload {
         List<String> out = new ArrayList<>();
         LoadedConfig running = started.loaded();
         if (!next.gateway().listen().equals(running.gateway().listen())) {
-            out.add("listen (" + address(next) + ") needs a restart; still listening on " + listening);
+            out.add("listen (" + address(next) + ") needs a restart; still listening on "
+                    + listening.replaceFirst("^[^/]*/", "")); // "/127.0.0.1:8080" → "127.0.0.1:8080"
         }
         AdminConfig adminNow = running.admin().overriddenBy(started.adminFlags());
         if (!next.admin().overriddenBy(started.adminFlags()).equals(adminNow)) {
