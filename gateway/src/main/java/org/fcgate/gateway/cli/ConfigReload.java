@@ -157,7 +157,8 @@ final class ConfigReload {
         observability.pools(built.pools());
 
         List<String> changes = new ArrayList<>(plan.describe());
-        changes.add("site: " + next.gateway().routes().size() + " routes; server settings and client limits "
+        int routes = next.gateway().routes().size();
+        changes.add("site: " + routes + " route" + (routes == 1 ? "" : "s") + "; server settings and client limits "
                 + "apply to new connections");
         LOG.info("reload applied: configuration generation {} in force; {}", site.generation(),
                 String.join("; ", changes));
