@@ -237,6 +237,9 @@ final class ConfigReload {
                             + READY_MARGIN.toSeconds() + " s)");
                 }
                 LockSupport.parkNanos(READY_POLL_NANOS);
+                if (Thread.currentThread().isInterrupted()) {
+                    return Optional.of("the gateway is stopping");
+                }
             }
         }
         return Optional.empty();

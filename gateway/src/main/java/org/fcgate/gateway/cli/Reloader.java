@@ -124,7 +124,10 @@ final class Reloader implements AutoCloseable {
         return String.join(", ", parts);
     }
 
-    /** Refuses further reloads, waits up to {@code seconds} for the running one, stops the thread. */
+    /**
+     * Refuses further reloads, waits up to {@code seconds} for the running one, then interrupts it and stops the
+     * thread.
+     */
     void close(long seconds) {
         synchronized (lock) {
             closed = true;
@@ -136,8 +139,9 @@ final class Reloader implements AutoCloseable {
         thread.shutdown();
         try {
             if (!thread.awaitTermination(seconds, TimeUnit.SECONDS)) {
-                LOG.warn("a configuration reload is still running after {} s; stopping anyway", seconds);
+                LOG.warn("a configuration reload is still running after {} s; interrupting it", seconds);
                 thread.shutdownNow();
+                thread.awaitTermination(seconds, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -55,8 +55,11 @@ final class RunningGateway implements AutoCloseable {
 
     /** How long a JVM shutdown not caused by our signal handlers (System.exit, SIGQUIT...) waits for the cleanup. */
     private static final long SHUTDOWN_HOOK_WAIT_SECONDS = 20;
-    /** How long the stop waits for a configuration reload that is running. */
-    private static final long RELOAD_STOP_WAIT_SECONDS = 30;
+    /**
+     * How long the stop waits for a configuration reload that is running before interrupting it (one waiting for new
+     * children to become ready then gives up and stops them).
+     */
+    private static final long RELOAD_STOP_WAIT_SECONDS = 5;
 
     private final CurrentSite sites;
     private final LiveUpstreams upstreams;
@@ -124,8 +127,10 @@ final class RunningGateway implements AutoCloseable {
             HttpServer server = HttpServer.start(sites, observability.pipelineHook(logging.listeners(),
                     logging.slowLog()));
             observability.running();
-            return new RunningGateway(sites, upstreams, wired, observability, server, shutdown,
+            RunningGateway gateway = new RunningGateway(sites, upstreams, wired, observability, server, shutdown,
                     SystemdNotifier.fromEnvironment(), logging);
+            observability.reloadWith(gateway::reload); // 409 until reloadFrom gives it a file (never for serve)
+            return gateway;
         } catch (IOException | InterruptedException | RuntimeException e) {
             observability.close();
             upstreams.close(PoolManager.DEFAULT_SHUTDOWN_DEADLINE);
@@ -147,7 +152,6 @@ final class RunningGateway implements AutoCloseable {
         Reloader r = new Reloader(reload::reload);
         reload.releaseOn(r.executor());
         reloader = r;
-        observability.reloadWith(this::reload);
     }
 
     /** Asks for a configuration reload (see {@link Reloader} for when it runs); never blocks. */
