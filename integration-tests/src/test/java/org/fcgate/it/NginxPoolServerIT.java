@@ -116,8 +116,8 @@ class NginxPoolServerIT {
         // response head and answers 502 (fcgate's gateway answers 503, PoolCommandIT).
         Curl other = new Curl(Files.createDirectories(dir.resolve("curl-busy")));
         CompletableFuture<Curl.Response> busy = CompletableFuture.supplyAsync(
-                () -> other.get(nginx.url("/busy?sleep=1500")));
-        await().atMost(Duration.ofSeconds(30)).until(() -> pool.log().contains("sleeping 1500 ms"));
+                () -> other.get(nginx.url("/busy?sleep=5000")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> pool.log().contains("sleeping 5000 ms"));
         assertThat(curl.get(nginx.url("/refused")).status()).isEqualTo(502);
         assertThat(newErrors()).contains("upstream sent unexpected FastCGI record: 3");
         assertThat(busy.get().status()).isEqualTo(200);

@@ -64,8 +64,8 @@ final class Exchange {
     }
 
     /**
-     * Serving thread: runs the handler, turns its failure into a 500 (if nothing was sent yet) and an error log line,
-     * and ends STDOUT and STDERR.
+     * Serving thread: runs the handler and turns its failure into a 500 (if nothing was sent yet) and an error log
+     * line. The streams stay open for {@link #end}.
      *
      * @return the appStatus for END_REQUEST: 0, or 1 when the handler threw
      * @throws IOException when the connection broke while writing
@@ -82,8 +82,12 @@ final class Exchange {
         if (failure != null) {
             report(failure);
         }
-        response.end();
         return failure == null ? 0 : 1;
+    }
+
+    /** Serving thread, after {@link #run}: sends what the response still buffers and ends STDOUT and STDERR. */
+    void end() throws IOException {
+        response.end();
     }
 
     /** Serving thread, after END_REQUEST: the actions the handler registered with {@link FcgiResponse#afterEnd}. */

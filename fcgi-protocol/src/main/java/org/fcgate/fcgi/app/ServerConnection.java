@@ -98,8 +98,12 @@ final class ServerConnection {
     private boolean respond(Exchange exchange) {
         try {
             int appStatus = exchange.run(settings.handler());
+            // The response's tail, the streams' ends and END_REQUEST go out in one write (see RecordWriter).
+            writer.cork();
+            exchange.end();
             reader.completed(exchange.requestId());
             writer.endRequest(exchange.requestId(), appStatus, ProtocolStatus.REQUEST_COMPLETE);
+            writer.uncork();
             server.requestServed();
             return true;
         } catch (IOException e) {

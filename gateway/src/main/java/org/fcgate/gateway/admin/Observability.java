@@ -75,10 +75,16 @@ public final class Observability implements AutoCloseable {
 
     /**
      * As {@link #pipelineHook()}, with the access log's listeners and slow-request log ({@code slowLog} may be null)
-     * on the same per-connection {@link ExchangeRecorder}, which is there even when metrics are off.
+     * on the same per-connection {@link ExchangeRecorder}, which is there even when metrics are off. The slow log
+     * whose timers the public listener arms is also the one the status page's "slow requests" and
+     * {@code fcgate_pool_slow_requests_total} count from.
      */
     public Consumer<ChannelPipeline> pipelineHook(List<ExchangeListener> others, SlowRequestLog slowLog) {
-        return metrics == null ? ExchangeRecorder.hook(others, slowLog) : metrics.http().pipelineHook(others, slowLog);
+        if (metrics == null) {
+            return ExchangeRecorder.hook(others, slowLog);
+        }
+        metrics.countSlowRequests(slowLog);
+        return metrics.http().pipelineHook(others, slowLog);
     }
 
     /** Registers meters kept elsewhere (the access log's drop counter); nothing when metrics are off. */
@@ -103,6 +109,17 @@ public final class Observability implements AutoCloseable {
     public void pools(Collection<Pool> current) {
         if (metrics != null) {
             metrics.pools(current);
+        }
+    }
+
+    /**
+     * The servers of each {@code fastcgi_servers} group now in force, by name: their {@code fcgate_upstream_server_*}
+     * series. A group whose servers are new objects (a reload gave it new connections) gets new series; a group gone
+     * loses them.
+     */
+    public void upstreamServers(java.util.Map<String, java.util.List<org.fcgate.gateway.fastcgi.ExternalServer>> groups) {
+        if (metrics != null) {
+            metrics.upstreamServers(groups);
         }
     }
 

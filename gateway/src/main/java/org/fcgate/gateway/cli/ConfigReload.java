@@ -155,6 +155,7 @@ final class ConfigReload {
         textInForce = text;
         applyShutdown.accept(next.shutdown());
         observability.pools(built.pools());
+        observability.upstreamServers(built.externalServers());
 
         List<String> changes = new ArrayList<>(plan.describe());
         int routes = next.gateway().routes().size();

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.UpstreamConfig;
+import org.fcgate.gateway.fastcgi.ExternalServer;
 import org.fcgate.gateway.fastcgi.FastCgiBackend;
 import org.fcgate.gateway.fastcgi.FastCgiUpstreamOptions;
 import org.fcgate.gateway.route.Route;
@@ -54,6 +55,17 @@ final class LiveUpstreams {
         /** The managed pools, in file order. */
         List<Pool> pools() {
             return byName.values().stream().flatMap(e -> e.pool().stream()).toList();
+        }
+
+        /** The servers of each {@code fastcgi_servers} group, by name, for their metrics. */
+        Map<String, List<ExternalServer>> externalServers() {
+            Map<String, List<ExternalServer>> m = new LinkedHashMap<>();
+            byName.forEach((name, e) -> {
+                if (!e.backend().servers().isEmpty()) {
+                    m.put(name, e.backend().servers());
+                }
+            });
+            return m;
         }
     }
 

@@ -122,6 +122,7 @@ final class RunningGateway implements AutoCloseable {
             if (admin.isPresent()) {
                 observability = Observability.start(admin.get(), wired.pools());
                 observability.bind(logging);
+                observability.upstreamServers(wired.externalServers());
             }
             CurrentSite sites = new CurrentSite(new Site(1, config, wired.upstreams()));
             HttpServer server = HttpServer.start(sites, observability.pipelineHook(logging.listeners(),
@@ -175,7 +176,7 @@ final class RunningGateway implements AutoCloseable {
         return server.port();
     }
 
-    /** The admin listener's port (tests); fails when there is none. */
+    /** The admin listener's port; only when started with one. */
     int adminPort() {
         return observability.port();
     }

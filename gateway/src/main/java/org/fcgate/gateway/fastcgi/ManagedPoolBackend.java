@@ -92,7 +92,8 @@ final class ManagedPoolBackend implements Backend {
                                 handler));
                     } else {
                         lease.releaseBroken();
-                        callback.failed(Backend.connectFailure(address, f.cause(), RETRY_AFTER_BACKLOG_FULL));
+                        callback.failed(Backend.connectFailure(address, f.cause(), RETRY_AFTER_BACKLOG_FULL)
+                                .withoutServer());
                     }
                 });
     }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.fcgate.gateway.accesslog.SlowRequestLog;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.status.PoolSnapshot;
 
@@ -34,7 +35,9 @@ public final class GatewayMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final HttpMetrics http = new HttpMetrics(registry);
     private final Map<String, PoolMetrics> pools = new LinkedHashMap<>();
+    private final Map<String, UpstreamServerMetrics> serverGroups = new LinkedHashMap<>();
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private volatile SlowRequestLog slowLog; // null: slow_request_timeout off, every pool counts 0
 
     public GatewayMetrics() {
         new ClassLoaderMetrics().bindTo(registry);
@@ -61,7 +64,23 @@ public final class GatewayMetrics implements AutoCloseable {
         if (pools.containsKey(pool.name())) {
             throw new IllegalArgumentException("pool already registered: " + pool.name());
         }
-        pools.put(pool.name(), new PoolMetrics(pool, registry));
+        pools.put(pool.name(), new PoolMetrics(pool, registry, this::slowRequests));
+    }
+
+    /**
+     * Makes {@code log} (the public listener's slow-request log; null when {@code slow_request_timeout} is off) the
+     * source of every pool's {@code fcgate_pool_slow_requests_total} and the status page's "slow requests".
+     */
+    public void countSlowRequests(SlowRequestLog log) {
+        this.slowLog = log;
+    }
+
+    /**
+     * Requests to {@code pool} reported by the slow-request log (an upstream's name is its pool's); 0 when it is off.
+     */
+    public long slowRequests(String pool) {
+        SlowRequestLog log = slowLog;
+        return log == null ? 0 : log.count(pool);
     }
 
     /**
@@ -82,11 +101,43 @@ public final class GatewayMetrics implements AutoCloseable {
         for (Pool p : byName.values()) {
             PoolMetrics m = pools.get(p.name());
             if (m == null) {
-                pools.put(p.name(), new PoolMetrics(p, registry));
+                pools.put(p.name(), new PoolMetrics(p, registry, this::slowRequests));
             } else {
                 m.switchTo(p);
             }
         }
+    }
+
+    /**
+     * The {@code fastcgi_servers} groups in force, by name: a new group, or one whose servers are not the same objects
+     * as before (a reload gave it new connections), gets fresh series; a group no longer there loses its series.
+     */
+    public synchronized void upstreamServers(Map<String, List<org.fcgate.gateway.fastcgi.ExternalServer>> groups) {
+        for (var it = serverGroups.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            List<org.fcgate.gateway.fastcgi.ExternalServer> now = groups.get(e.getKey());
+            if (now == null || !sameObjects(now, e.getValue().servers())) {
+                e.getValue().remove(registry);
+                it.remove();
+            }
+        }
+        groups.forEach((name, servers) -> serverGroups.computeIfAbsent(name, n -> {
+            UpstreamServerMetrics m = new UpstreamServerMetrics(servers);
+            m.bindTo(registry);
+            return m;
+        }));
+    }
+
+    private static boolean sameObjects(List<?> a, List<?> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (a.get(i) != b.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The exposition for {@code acceptHeader}: OpenMetrics when the scraper asks for it, else text 0.0.4. */
