@@ -41,6 +41,7 @@ final class PoolMetrics implements PoolObserver {
     private final Timer queueWait;
     private final Timer firstByte;
     private final Timer busy;
+    private final ToLongFunction<String> slowRequests;
     private final Counter timeouts;
     private final Counter childFailed;
 
@@ -76,8 +77,10 @@ final class PoolMetrics implements PoolObserver {
         counter(registry, "fcgate.pool.rejections", "Callers refused (503)", tags.and("reason", "unavailable"),
                 PoolCounters::rejectedUnavailable);
         counter(registry, "fcgate.pool.spawns", "Children spawned", tags, PoolCounters::spawns);
-        String name = pool.name();
-        meters.add(FunctionCounter.builder("fcgate.pool.slow.requests", slowRequests, f -> f.applyAsLong(name))
+        this.slowRequests = slowRequests;
+        // The state object must be strongly held elsewhere (Micrometer keeps it weakly): this, held by GatewayMetrics.
+        meters.add(FunctionCounter.builder("fcgate.pool.slow.requests", this, m -> m.slowRequests.applyAsLong(
+                m.pool().name()))
                 .tags(tags).description("Requests still running after slow_request_timeout (php-fpm slow requests)")
                 .register(registry));
         for (ExitReason r : ExitReason.values()) {
