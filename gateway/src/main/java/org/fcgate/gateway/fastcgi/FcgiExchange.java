@@ -370,6 +370,11 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         if (state != State.RUNNING) {
             return;
         }
+        // A kept connection's child that exited before answering (php-cgi after PHP_FCGI_MAX_REQUESTS: our request
+        // crossed its exit) is the stale case, whichever the pool or the socket reports first.
+        if (why == Revocation.CHILD_FAILED && retryIfStale("child exited")) {
+            return;
+        }
         switch (why) {
             case TIMED_OUT -> fail(Reason.BACKEND_TIMEOUT, "child timed out (request_timeout)", Optional.empty());
             case CHILD_FAILED -> fail(Reason.BACKEND_FAILED, "child died during the request", Optional.empty());
