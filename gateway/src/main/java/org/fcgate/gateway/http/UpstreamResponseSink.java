@@ -135,6 +135,7 @@ final class UpstreamResponseSink implements ResponseSink {
         }
         if (state == State.HEAD_SENT) {
             state = State.ENDED;
+            ctx.flush(); // what arrived goes out before the cut (R46, R48), even if its flush is still queued
             ctx.close();
             return;
         }
