@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code fcgate pool} where php-fpm would be: nginx's {@code fastcgi_pass} to the pool server's Unix socket, one
- * sample-app child (no queue, request_terminate_timeout 2 s), driven over HTTP by curl. Peers: nginx, curl, the
+ * sample-app child (no queue, request_terminate_timeout 8 s), driven over HTTP by curl. Peers: nginx, curl, the
  * fcgate jar as a child JVM.
  */
 @ExtendWith(NoLeakedProcesses.class)
@@ -48,7 +48,7 @@ class NginxPoolServerIT {
                     pm: static
                     max_children: 1
                     max_queue: 0
-                    request_terminate_timeout: 2s
+                    request_terminate_timeout: 8s
                     kill_grace: 0
                     listen: unix:%s
                 """.formatted(command, socket));
@@ -116,8 +116,8 @@ class NginxPoolServerIT {
         // response head and answers 502 (fcgate's gateway answers 503, PoolCommandIT).
         Curl other = new Curl(Files.createDirectories(dir.resolve("curl-busy")));
         CompletableFuture<Curl.Response> busy = CompletableFuture.supplyAsync(
-                () -> other.get(nginx.url("/busy?sleep=1500")));
-        await().atMost(Duration.ofSeconds(30)).until(() -> pool.log().contains("sleeping 1500 ms"));
+                () -> other.get(nginx.url("/busy?sleep=4000")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> pool.log().contains("sleeping 4000 ms"));
         assertThat(curl.get(nginx.url("/refused")).status()).isEqualTo(502);
         assertThat(newErrors()).contains("upstream sent unexpected FastCGI record: 3");
         assertThat(busy.get().status()).isEqualTo(200);

@@ -61,10 +61,17 @@ public final class PoolManager implements AutoCloseable {
         this.probes = Executors.newCachedThreadPool(daemon("fcgate-probe"));
     }
 
-    /** A manager with its runtime directory at {@code /tmp/fcgate-PID} and child output logged via slf4j. */
+    /**
+     * A manager with its runtime directory at {@code /tmp/fcgate-PID} and child output logged via slf4j. A directory
+     * of that name left by an earlier process with this pid (a container restarted after a SIGKILL) is removed first
+     * ({@link RuntimeDirectory#removeLeftover}).
+     */
     public static PoolManager create() {
-        return create(Path.of(System.getProperty("java.io.tmpdir"), "fcgate-" + ProcessHandle.current().pid()),
-                OutputSink.logging());
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "fcgate-" + ProcessHandle.current().pid());
+        if (RuntimeDirectory.removeLeftover(dir, POSIXFactory.getNativePOSIX().geteuid())) {
+            log.warn("removed {}, left by an earlier process with this pid that did not stop cleanly", dir);
+        }
+        return create(dir, OutputSink.logging());
     }
 
     /**

@@ -102,7 +102,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         PoolSnapshot snapshot = pool.get().snapshot(); // one copy under the pool's lock; rendered outside it
-        PoolStatus status = PoolStatus.of(snapshot, pool.get().config(), Instant.now());
+        PoolStatus status = PoolStatus.of(snapshot, pool.get().config(), metrics.slowRequests(snapshot.name()),
+                Instant.now());
         StatusFormat format = StatusFormat.of(params);
         send(ctx, request, HttpResponseStatus.OK, format.contentType(),
                 StatusDocuments.render(format, status, params.containsKey("full")), head);

@@ -72,10 +72,16 @@ public final class Observability implements AutoCloseable {
 
     /**
      * As {@link #pipelineHook()}, with the access log's listeners and slow-request log ({@code slowLog} may be null)
-     * on the same per-connection {@link ExchangeRecorder}, which is there even when metrics are off.
+     * on the same per-connection {@link ExchangeRecorder}, which is there even when metrics are off. The slow log
+     * whose timers the public listener arms is also the one the status page's "slow requests" and
+     * {@code fcgate_pool_slow_requests_total} count from.
      */
     public Consumer<ChannelPipeline> pipelineHook(List<ExchangeListener> others, SlowRequestLog slowLog) {
-        return metrics == null ? ExchangeRecorder.hook(others, slowLog) : metrics.http().pipelineHook(others, slowLog);
+        if (metrics == null) {
+            return ExchangeRecorder.hook(others, slowLog);
+        }
+        metrics.countSlowRequests(slowLog);
+        return metrics.http().pipelineHook(others, slowLog);
     }
 
     /** Registers meters kept elsewhere (the access log's drop counter); nothing when metrics are off. */

@@ -27,7 +27,8 @@ record PoolStatus(String pool, String processManager, Instant startTime, long st
                    String user, String script, String lastRequestCpu, long lastRequestMemory) {
     }
 
-    static PoolStatus of(PoolSnapshot s, PoolConfig config, Instant now) {
+    /** @param slowRequests the pool's count from the slow-request log (php-fpm keeps it in its scoreboard) */
+    static PoolStatus of(PoolSnapshot s, PoolConfig config, long slowRequests, Instant now) {
         PoolCounters c = s.counters();
         Instant started = s.started() != null ? s.started() : now;
         long idle = s.count(ChildState.IDLE);
@@ -38,7 +39,7 @@ record PoolStatus(String pool, String processManager, Instant startTime, long st
         }
         return new PoolStatus(s.name(), config.pm().name().toLowerCase(Locale.ROOT), started, seconds(started, now),
                 c.leases(), c.queueLength(), c.maxQueueLength(), config.queueMax(), idle, active, idle + active,
-                c.maxActive(), c.maxChildrenReached(), 0, List.copyOf(rows));
+                c.maxActive(), c.maxChildrenReached(), slowRequests, List.copyOf(rows));
     }
 
     private static Process process(ChildSnapshot c, Instant now) {

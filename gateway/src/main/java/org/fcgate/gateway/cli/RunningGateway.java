@@ -19,7 +19,9 @@ import org.fcgate.gateway.admin.Observability;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.ListenAddress;
 import org.fcgate.gateway.config.ShutdownOptions;
+import org.fcgate.gateway.fastcgi.FastCgiBackend;
 import org.fcgate.gateway.http.Connections;
+import org.fcgate.gateway.metrics.UpstreamServerMetrics;
 import org.fcgate.gateway.http.HttpServer;
 import org.fcgate.gateway.upstream.Upstreams;
 import org.fcgate.pool.Pool;
@@ -103,6 +105,11 @@ final class RunningGateway implements AutoCloseable {
                 Collection<Pool> pools = started.manager().map(PoolManager::pools).orElse(List.of());
                 observability = Observability.start(admin.get(), pools);
                 observability.bind(logging);
+                for (FastCgiBackend backend : started.backends()) {
+                    if (!backend.servers().isEmpty()) {
+                        observability.bind(new UpstreamServerMetrics(backend.servers()));
+                    }
+                }
             }
             HttpServer server = HttpServer.start(config, started.upstreams(),
                     observability.pipelineHook(logging.listeners(), logging.slowLog()));
@@ -119,6 +126,11 @@ final class RunningGateway implements AutoCloseable {
 
     int port() {
         return server.port();
+    }
+
+    /** The admin listener's port; only when started with one. */
+    int adminPort() {
+        return observability.port();
     }
 
     Upstreams upstreams() {

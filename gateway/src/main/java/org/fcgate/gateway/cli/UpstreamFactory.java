@@ -106,6 +106,6 @@ final class UpstreamFactory {
         List<BackendAddress> addresses = new ArrayList<>();
         e.addresses().forEach(a -> addresses.add(BackendAddress.of(a)));
         return ExternalServerOptions.of(e.name(), addresses).withMaxConnections(e.maxConnsPerServer())
-                .withKeepAlive(e.keepConn()).withIdleTimeout(e.idleTimeout());
+                .withKeepAlive(e.keepConn()).withIdleTimeout(e.idleTimeout()).withFailover(e.failover());
     }
 }

@@ -79,6 +79,25 @@ public final class GatewayDefaults {
     /** External FastCGI server: server not taking request bytes (nginx fastcgi_send_timeout). */
     public static final Duration FASTCGI_SEND_TIMEOUT = Duration.ofSeconds(60);
 
+    /**
+     * External FastCGI servers: tries per request, the first included, each on another server of the group (nginx
+     * fastcgi_next_upstream_tries). Only a request of which nothing was sent, or an idempotent one left without any
+     * answer, is tried again.
+     */
+    public static final int FASTCGI_MAX_TRIES = 2;
+    /** External FastCGI servers: consecutive failed requests that eject a server (nginx max_fails); 0: never. */
+    public static final int FASTCGI_MAX_FAILS = 1;
+    /** External FastCGI servers: an ejected server gets no requests for at least this long (nginx fail_timeout). */
+    public static final Duration FASTCGI_FAIL_TIMEOUT = Duration.ofSeconds(10);
+    /** Active health check of each external server: from the end of one check to the next (HAProxy inter). */
+    public static final Duration HEALTH_CHECK_INTERVAL = Duration.ofSeconds(5);
+    /** Active health check: connect and answer within this (HAProxy timeout check). */
+    public static final Duration HEALTH_CHECK_TIMEOUT = Duration.ofSeconds(2);
+    /** Active health check: consecutive passes that bring a server back (HAProxy rise). */
+    public static final int HEALTH_CHECK_RISE = 2;
+    /** Active health check: consecutive failures that take a server out (HAProxy fall). */
+    public static final int HEALTH_CHECK_FALL = 3;
+
     private GatewayDefaults() {
     }
 }

@@ -60,14 +60,20 @@ public sealed interface UpstreamConfig {
      * @param connectTimeout    connecting to a server ({@code fastcgi_connect_timeout})
      * @param readTimeout       silence from the server while a response is due ({@code fastcgi_read_timeout})
      * @param sendTimeout       the server not taking request bytes ({@code fastcgi_send_timeout})
+     * @param failover          tries on other servers, ejection and active health checks (groups of two or more)
      */
     record External(String name, List<FastCgiAddress> addresses, boolean keepConn, int maxConnsPerServer,
-                    Duration idleTimeout, Duration connectTimeout, Duration readTimeout, Duration sendTimeout)
+                    Duration idleTimeout, Duration connectTimeout, Duration readTimeout, Duration sendTimeout,
+                    Failover failover)
             implements UpstreamConfig {
         public External {
             addresses = List.copyOf(addresses);
+            Objects.requireNonNull(failover, "failover");
             if (addresses.isEmpty()) {
                 throw new IllegalArgumentException("fastcgi_server '" + name + "' needs at least one address");
+            }
+            if (new java.util.HashSet<>(addresses).size() != addresses.size()) {
+                throw new IllegalArgumentException("fastcgi_server '" + name + "' lists an address twice");
             }
             if (maxConnsPerServer < 1) {
                 throw new IllegalArgumentException("max_conns_per_server (" + maxConnsPerServer
@@ -77,6 +83,13 @@ public sealed interface UpstreamConfig {
             requirePositive("connect_timeout", connectTimeout);
             requirePositive("read_timeout", readTimeout);
             requirePositive("send_timeout", sendTimeout);
+        }
+
+        /** With the default {@link Failover}. */
+        public External(String name, List<FastCgiAddress> addresses, boolean keepConn, int maxConnsPerServer,
+                        Duration idleTimeout, Duration connectTimeout, Duration readTimeout, Duration sendTimeout) {
+            this(name, addresses, keepConn, maxConnsPerServer, idleTimeout, connectTimeout, readTimeout, sendTimeout,
+                    Failover.defaults());
         }
 
         /** The defaults of {@link GatewayDefaults} for these addresses. */

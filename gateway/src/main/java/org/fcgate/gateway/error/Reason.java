@@ -58,6 +58,7 @@ public enum Reason {
     PARAMS_TOO_LARGE(431, "request header fields too large for the backend"),
     BACKEND_OVERLOADED(503, "service overloaded, retry later"),
     BACKEND_UNAVAILABLE(502, "backend unavailable"),
+    NO_LIVE_SERVER(503, "no backend server available, retry later"),
     BACKEND_CONNECT_TIMEOUT(504, "backend did not accept the connection in time"),
     BACKEND_TIMEOUT(504, "backend timed out"),
     BACKEND_FAILED(502, "backend failed"),

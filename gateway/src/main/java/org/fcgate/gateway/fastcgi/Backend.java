@@ -3,6 +3,7 @@ package org.fcgate.gateway.fastcgi;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.fcgate.gateway.error.Reason;
@@ -29,9 +30,31 @@ interface Backend {
         return open(loop, request.uri(), callback);
     }
 
-    /** Like {@link #open}, but never a kept idle connection: for the one retry after a stale one. */
-    default Runnable openFresh(EventLoop loop, String uri, Callback callback) {
+    /**
+     * Like {@link #open}, but never a kept idle connection: for the one retry after a stale one; never on a server in
+     * {@code failedOn}.
+     */
+    default Runnable openFresh(EventLoop loop, String uri, List<BackendAddress> failedOn, Callback callback) {
         return open(loop, uri, callback);
+    }
+
+    /**
+     * Another try of a request that failed on the servers in {@code failedOn} (the last one just now; it counts a
+     * retry): a server not among them. Called only after {@link #hasAnother} said yes; if every other server went
+     * down since, the callback hears {@code NO_LIVE_SERVER}.
+     */
+    default Runnable openAnother(EventLoop loop, String uri, List<BackendAddress> failedOn, Callback callback) {
+        throw new IllegalStateException(name() + " has no other server");
+    }
+
+    /** Whether a server not in {@code failedOn} takes requests now. */
+    default boolean hasAnother(List<BackendAddress> failedOn) {
+        return false;
+    }
+
+    /** Tries per request, the first included, each on another server (1: a managed pool, one try). */
+    default int maxTries() {
+        return 1;
     }
 
     /** Stops handing out connections and closes idle ones. */
@@ -43,10 +66,22 @@ interface Backend {
         void failed(Failure failure);
     }
 
-    /** Why no connection: the client's status, a cause for the log, and Retry-After for a 503. */
-    record Failure(Reason reason, String cause, Optional<Duration> retryAfter) {
+    /**
+     * Why no connection: the client's status, a cause for the log, Retry-After for a 503, and the external server a
+     * connect to failed ({@code connectFailed}: nothing of the request was sent, so it may go to another server).
+     */
+    record Failure(Reason reason, String cause, Optional<Duration> retryAfter, Optional<BackendAddress> connectFailed) {
+        Failure(Reason reason, String cause, Optional<Duration> retryAfter) {
+            this(reason, cause, retryAfter, Optional.empty());
+        }
+
         static Failure of(Reason reason, String cause) {
             return new Failure(reason, cause, Optional.empty());
+        }
+
+        /** The same failure, not tied to an external server (a managed child has no other server to go to). */
+        Failure withoutServer() {
+            return new Failure(reason, cause, retryAfter);
         }
     }
 
@@ -67,6 +102,11 @@ interface Backend {
         /** The child's pid, 0 when unknown (external servers). */
         long pid();
 
+        /** The external server the connection goes to; empty for a managed pool's child. */
+        default Optional<BackendAddress> server() {
+            return Optional.empty();
+        }
+
         /** Completes if a managed pool takes the child back mid-request; never for external servers. */
         CompletableFuture<Revocation> revoked();
 
@@ -79,6 +119,14 @@ interface Backend {
 
         /** I/O error, protocol error, abort: the connection is closed; a managed child is stopped and replaced. */
         void releaseBroken();
+
+        /**
+         * As {@link #releaseBroken}, and the server failed the request before any byte of its answer (connection lost
+         * or silent): it counts toward the server's ejection ({@code max_fails}).
+         */
+        default void releaseFailed(String cause) {
+            releaseBroken();
+        }
     }
 
     /** Creates the channel for {@code address} on {@code loop}; it reads only when asked ({@code AUTO_READ=false}). */
@@ -102,15 +150,18 @@ interface Backend {
      * overflow; nginx logs it as "(11: Resource temporarily unavailable)" and answers 502), else 502 (R61).
      */
     static Failure connectFailure(BackendAddress address, Throwable cause, Duration retryAfter) {
+        Optional<BackendAddress> server = Optional.of(address);
         if (cause instanceof io.netty.channel.ConnectTimeoutException) {
-            return Failure.of(Reason.BACKEND_CONNECT_TIMEOUT, "connect to " + address + " timed out");
+            return new Failure(Reason.BACKEND_CONNECT_TIMEOUT, "connect to " + address + " timed out",
+                    Optional.empty(), server);
         }
         String message = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         if (address instanceof BackendAddress.Unix && isEagain(cause)) {
             return new Failure(Reason.BACKEND_OVERLOADED, "backend queue full: connect to " + address
-                    + " failed: " + message + " (listen backlog full)", Optional.of(retryAfter));
+                    + " failed: " + message + " (listen backlog full)", Optional.of(retryAfter), server);
         }
-        return Failure.of(Reason.BACKEND_UNAVAILABLE, "connect to " + address + " failed: " + message);
+        return new Failure(Reason.BACKEND_UNAVAILABLE, "connect to " + address + " failed: " + message,
+                Optional.empty(), server);
     }
 
     /**

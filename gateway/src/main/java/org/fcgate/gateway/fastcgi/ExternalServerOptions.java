@@ -1,14 +1,17 @@
 package org.fcgate.gateway.fastcgi;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
+import org.fcgate.gateway.config.Failover;
 import org.fcgate.gateway.config.GatewayDefaults;
 
 /**
- * A group of external FastCGI servers (php-fpm and the like), used round-robin.
+ * A group of external FastCGI servers (php-fpm, fcgate pool servers), used round-robin.
  *
  * @param name           the upstream name routes refer to
- * @param addresses      {@code unix:/path} or {@code host:port}, at least one
+ * @param addresses      {@code unix:/path} or {@code host:port}, at least one, none twice
  * @param maxConnections per server: connections open at once (busy + idle kept); more requests wait for one, up to
  *                       {@code queueTimeout}. With {@code keepAlive}, keep it at or below the server's worker count
  *                       (php-fpm {@code pm.max_children}, divided by the number of gateways): a kept connection pins a
@@ -17,11 +20,12 @@ import org.fcgate.gateway.config.GatewayDefaults;
  *                       nginx
  * @param idleTimeout    a kept connection idle this long is closed
  * @param queueTimeout   longest wait for a connection slot → 503 with Retry-After
- * @param retryAfter     the Retry-After of that 503
+ * @param retryAfter     the Retry-After of that 503, and of the 503 when every server is down
+ * @param failover       tries on other servers, ejection, active health checks (groups of two or more servers)
  */
 public record ExternalServerOptions(String name, List<BackendAddress> addresses, int maxConnections,
                                     boolean keepAlive, Duration idleTimeout, Duration queueTimeout,
-                                    Duration retryAfter) {
+                                    Duration retryAfter, Failover failover) {
 
     // One source for the defaults the YAML file and the serve flags share.
     public static final int DEFAULT_MAX_CONNECTIONS = GatewayDefaults.FASTCGI_MAX_CONNS_PER_SERVER;
@@ -32,8 +36,12 @@ public record ExternalServerOptions(String name, List<BackendAddress> addresses,
 
     public ExternalServerOptions {
         addresses = List.copyOf(addresses);
+        Objects.requireNonNull(failover, "failover");
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("[upstream " + name + "] needs at least one FastCGI address");
+        }
+        if (new HashSet<>(addresses).size() != addresses.size()) {
+            throw new IllegalArgumentException("[upstream " + name + "] lists an address twice: " + addresses);
         }
         if (maxConnections < 1) {
             throw new IllegalArgumentException("[upstream " + name + "] max connections (" + maxConnections
@@ -46,18 +54,31 @@ public record ExternalServerOptions(String name, List<BackendAddress> addresses,
 
     public static ExternalServerOptions of(String name, List<BackendAddress> addresses) {
         return new ExternalServerOptions(name, addresses, DEFAULT_MAX_CONNECTIONS, DEFAULT_KEEP_ALIVE,
-                DEFAULT_IDLE_TIMEOUT, DEFAULT_QUEUE_TIMEOUT, DEFAULT_RETRY_AFTER);
+                DEFAULT_IDLE_TIMEOUT, DEFAULT_QUEUE_TIMEOUT, DEFAULT_RETRY_AFTER, Failover.defaults());
     }
 
     public ExternalServerOptions withMaxConnections(int n) {
-        return new ExternalServerOptions(name, addresses, n, keepAlive, idleTimeout, queueTimeout, retryAfter);
+        return new ExternalServerOptions(name, addresses, n, keepAlive, idleTimeout, queueTimeout, retryAfter,
+                failover);
     }
 
     public ExternalServerOptions withKeepAlive(boolean on) {
-        return new ExternalServerOptions(name, addresses, maxConnections, on, idleTimeout, queueTimeout, retryAfter);
+        return new ExternalServerOptions(name, addresses, maxConnections, on, idleTimeout, queueTimeout, retryAfter,
+                failover);
     }
 
     public ExternalServerOptions withIdleTimeout(Duration d) {
-        return new ExternalServerOptions(name, addresses, maxConnections, keepAlive, d, queueTimeout, retryAfter);
+        return new ExternalServerOptions(name, addresses, maxConnections, keepAlive, d, queueTimeout, retryAfter,
+                failover);
+    }
+
+    public ExternalServerOptions withFailover(Failover f) {
+        return new ExternalServerOptions(name, addresses, maxConnections, keepAlive, idleTimeout, queueTimeout,
+                retryAfter, f);
+    }
+
+    /** Whether servers are tracked at all: a group of one is never taken out of service (nginx does the same). */
+    boolean tracksHealth() {
+        return addresses.size() > 1;
     }
 }

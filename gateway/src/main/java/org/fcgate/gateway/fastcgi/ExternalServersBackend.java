@@ -3,18 +3,26 @@ package org.fcgate.gateway.fastcgi;
 import io.netty.channel.EventLoop;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntPredicate;
+import org.fcgate.gateway.error.Reason;
 
 /**
- * External FastCGI servers (php-fpm, another fcgate) by address, used round-robin: the next server that can take a
- * request at once wins; when every one is at its connection cap, the request waits at the round-robin choice.
- * A failed connect is answered at once (502/504), not retried on another server: the request body may be large.
+ * External FastCGI servers (php-fpm, fcgate pool servers, another fcgate) by address, used round-robin among those
+ * that are up ({@link ServerHealth}): the next one that can take a request at once wins; when every one that is up is
+ * at its connection cap, the request waits at the first of them. When none is up, the request is answered 503 with
+ * Retry-After at once, never queued behind servers known to be down.
+ *
+ * <p>A request that failed on one server goes to another through {@link #openAnother} ({@link Retries} decides
+ * whether it may); the {@link HealthChecker} runs for groups of two or more servers when {@code health_check} is on.
  */
 final class ExternalServersBackend implements Backend {
 
     private final ExternalServerOptions options;
     private final List<ServerConnections> servers;
     private final AtomicInteger next = new AtomicInteger();
+    private final Optional<HealthChecker> checker;
 
     ExternalServersBackend(ExternalServerOptions options, FastCgiUpstreamOptions upstream) {
         this.options = options;
@@ -23,6 +31,14 @@ final class ExternalServersBackend implements Backend {
             list.add(new ServerConnections(a, options, upstream));
         }
         this.servers = List.copyOf(list);
+        if (options.tracksHealth() && options.failover().healthCheck().enabled()) {
+            HealthChecker c = new HealthChecker(options.name(), servers, options.failover().healthCheck(),
+                    upstream.limits());
+            c.start();
+            this.checker = Optional.of(c);
+        } else {
+            this.checker = Optional.empty();
+        }
     }
 
     @Override
@@ -36,28 +52,70 @@ final class ExternalServersBackend implements Backend {
 
     @Override
     public Runnable open(EventLoop loop, String uri, Callback callback) {
-        return open(loop, callback, false);
+        return open(loop, callback, false, List.of());
     }
 
     @Override
-    public Runnable openFresh(EventLoop loop, String uri, Callback callback) {
-        return open(loop, callback, true);
+    public Runnable openFresh(EventLoop loop, String uri, List<BackendAddress> failedOn, Callback callback) {
+        return open(loop, callback, true, failedOn);
     }
 
-    private Runnable open(EventLoop loop, Callback callback, boolean fresh) {
-        int n = servers.size();
-        int start = Math.floorMod(next.getAndIncrement(), n);
+    @Override
+    public Runnable openAnother(EventLoop loop, String uri, List<BackendAddress> failedOn, Callback callback) {
+        BackendAddress last = failedOn.get(failedOn.size() - 1);
+        servers.stream().filter(s -> s.address().equals(last)).forEach(s -> s.health().retried());
+        return open(loop, callback, false, failedOn);
+    }
+
+    @Override
+    public boolean hasAnother(List<BackendAddress> failedOn) {
+        long now = System.nanoTime();
+        return servers.stream().anyMatch(s -> !failedOn.contains(s.address()) && s.health().available(now));
+    }
+
+    @Override
+    public int maxTries() {
+        return options.failover().maxTries();
+    }
+
+    private Runnable open(EventLoop loop, Callback callback, boolean fresh, List<BackendAddress> avoid) {
+        long now = System.nanoTime();
+        int chosen = choose(servers.size(), Math.floorMod(next.getAndIncrement(), servers.size()),
+                i -> !avoid.contains(servers.get(i).address()) && servers.get(i).health().available(now),
+                i -> servers.get(i).hasCapacity(loop));
+        if (chosen < 0) {
+            Failure none = new Failure(Reason.NO_LIVE_SERVER, "no server of upstream " + options.name()
+                    + " is up" + (avoid.isEmpty() ? "" : " besides " + avoid), Optional.of(options.retryAfter()));
+            loop.execute(() -> callback.failed(none));
+            return () -> { };
+        }
+        return servers.get(chosen).acquire(loop, callback, fresh);
+    }
+
+    /**
+     * The round-robin choice among {@code n} servers from {@code start}: the first {@code usable} one with capacity,
+     * else the first usable one (the request waits there for a slot), else -1 (none usable).
+     */
+    static int choose(int n, int start, IntPredicate usable, IntPredicate hasCapacity) {
+        int waitAt = -1;
         for (int i = 0; i < n; i++) {
-            ServerConnections s = servers.get((start + i) % n);
-            if (s.hasCapacity(loop)) {
-                return s.acquire(loop, callback, fresh);
+            int k = (start + i) % n;
+            if (!usable.test(k)) {
+                continue;
+            }
+            if (hasCapacity.test(k)) {
+                return k;
+            }
+            if (waitAt < 0) {
+                waitAt = k;
             }
         }
-        return servers.get(start).acquire(loop, callback, fresh);
+        return waitAt;
     }
 
     @Override
     public void close() {
+        checker.ifPresent(HealthChecker::close);
         servers.forEach(ServerConnections::close);
     }
 }

@@ -72,7 +72,12 @@ public final class FastCgiBackend implements AutoCloseable {
         return m;
     }
 
-    /** Stops handing out connections and closes idle ones. */
+    /** The external servers with their health, for the metrics; empty for a managed pool. */
+    public java.util.List<ExternalServer> servers() {
+        return backend instanceof ExternalServersBackend e ? java.util.List.copyOf(e.servers()) : java.util.List.of();
+    }
+
+    /** Stops handing out connections and closes idle ones; stops the health checks. */
     @Override
     public void close() {
         backend.close();

@@ -57,6 +57,11 @@ public final class FastCgiUpstream implements Upstream, AutoCloseable {
         return backend.openConnections();
     }
 
+    /** The external servers of the backend with their health, for the metrics; empty for a managed pool. */
+    public java.util.List<ExternalServer> servers() {
+        return backend.servers();
+    }
+
     @Override
     public UpstreamExchange start(UpstreamRequest request, ResponseSink response) {
         return new FcgiExchange(this, request, response);

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *   <li>BODY: the request body is collected whole ({@link RequestBody}), unless the route streams bodies of known
  *       length; then the CGI environment is built (431 when too large, before any backend contact, R22);</li>
  *   <li>ACQUIRING: the {@link Backend} is asked for a connection (a managed child's lease, or a pooled connection);
- *       refusal → 503 + Retry-After, connect failure → 502/504;</li>
+ *       refusal → 503 + Retry-After, connect failure → another server ({@link Retries}) or 502/504;</li>
  *   <li>RUNNING: BEGIN_REQUEST, PARAMS and STDIN go out; STDOUT is parsed as a CGI head ({@link CgiResponse}), then
  *       streamed to the client. When the client is slower, bytes wait in memory, then in a temp file, so the backend
  *       is read to its end without waiting for the client;</li>
@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  *       client;</li>
  *   <li>DONE: the response ended, failed, or the client went away (then ABORT_REQUEST and close, R51).</li>
  * </ol>
- * Every failure goes through {@link #fail} once: logged with upstream, pid, URI and cause (no stack trace), the
+ * A request that failed before any byte of its answer may go back to ACQUIRING for another try ({@link Retries}:
+ * a stale kept connection, a failed connect, an idempotent request left unanswered); the failed connection is closed
+ * and forgotten first, so nothing of it reaches the client. Every failure goes through {@link #fail} once: logged with upstream, pid, URI and cause (no stack trace), the
  * backend closed (a managed child is stopped and replaced), the client answered (before the head) or cut off (after
  * it, never a clean-looking end, R48).
  */
@@ -61,6 +63,12 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     private static final int SPOOL_READ = 64 * 1024;
 
     private enum State { BODY, ACQUIRING, RUNNING, BACKEND_DONE, DONE }
+
+    /** Which connection {@link #open} asks for. */
+    private enum Attempt { FIRST, FRESH_AFTER_STALE, ANOTHER_SERVER }
+
+    /** How {@link #fail} gives the backend back: broken, or failed by the server before it answered (max_fails). */
+    private enum Release { BROKEN, SERVER_FAILED }
 
     private final FastCgiUpstream upstream;
     private final FastCgiUpstreamOptions options;
@@ -84,7 +92,9 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     private ResponseHeadParser headParser;
     private ScheduledFuture<?> readTimer;
     private long lastBackendRead;
-    private final StaleConnection stale;
+    private final Retries retries;
+    /** STDOUT or STDERR content arrived in the current try (END_REQUEST alone is not output). */
+    private boolean outputSeen;
     // Response
     private String localRedirect;
     private boolean headSent;
@@ -108,7 +118,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         this.trace = sink.trace();
         this.headRequest = request.head().method().equals(HttpMethod.HEAD);
         this.streaming = options.streamRequestBody() && request.bodyLength() >= 0;
-        this.stale = new StaleConnection(request.head().method());
+        this.retries = new Retries(request.head().method(), upstream.backend().maxTries());
         this.stderr = new StderrLog(upstream.name(), upstream.stderrLimiter(), options.stderrLineMaxBytes(),
                 request.uri());
         sink.closeFuture().addListener(onClientClose);
@@ -171,13 +181,13 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         }
         params = ((CgiEnvironment.Result.Built) env).params();
         bodyLength = contentLength;
-        open(false);
+        open(Attempt.FIRST);
     }
 
-    private void open(boolean fresh) {
+    private void open(Attempt attempt) {
         state = State.ACQUIRING;
-        if (!fresh) {
-            trace.acquiring(upstream.name()); // a stale-connection retry keeps the first attempt's start
+        if (attempt == Attempt.FIRST) {
+            trace.acquiring(upstream.name()); // a retry keeps the first attempt's start
         }
         Backend.Callback callback = new Backend.Callback() {
             @Override
@@ -188,13 +198,29 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
             @Override
             public void failed(Backend.Failure failure) {
                 if (state == State.ACQUIRING) {
-                    fail(failure.reason(), failure.cause(), failure.retryAfter());
+                    acquireFailed(failure);
                 }
             }
         };
-        // A retry after a stale kept connection goes to an external server only, so it needs no status info.
-        cancelOpen = fresh ? upstream.backend().openFresh(loop, request.uri(), callback)
-                : upstream.backend().open(loop, StatusRequest.of(request, bodyLength), callback);
+        // Retries go to external servers only, so they need no status info.
+        Backend b = upstream.backend();
+        cancelOpen = switch (attempt) {
+            case FIRST -> b.open(loop, StatusRequest.of(request, bodyLength), callback);
+            case FRESH_AFTER_STALE -> b.openFresh(loop, request.uri(), retries.failedOn(), callback);
+            case ANOTHER_SERVER -> b.openAnother(loop, request.uri(), retries.failedOn(), callback);
+        };
+    }
+
+    /** No connection: nothing of the request was sent, so a failed connect may go to another server (Retries, 2). */
+    private void acquireFailed(Backend.Failure failure) {
+        if (failure.connectFailed().isPresent() && retries.afterConnectFailure(failure.connectFailed().get())
+                && upstream.backend().hasAnother(retries.failedOn())) {
+            LOG.info("fastcgi connect failed upstream={} uri={} cause={}; trying another server", upstream.name(),
+                    request.uri(), failure.cause());
+            open(Attempt.ANOTHER_SERVER);
+            return;
+        }
+        fail(failure.reason(), failure.cause(), failure.retryAfter());
     }
 
     private void onOpened(Backend.Session s) {
@@ -210,6 +236,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         s.handler().attach(this);
         s.revoked().thenAccept(why -> loop.execute(() -> revoked(why)));
         state = State.RUNNING;
+        outputSeen = false;
         headParser = new ResponseHeadParser(options.limits(), REQUEST_ID);
         s.handler().decoder().register(REQUEST_ID, this);
         Params p = params; // kept for a retry (StaleConnection)
@@ -297,19 +324,22 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     @Override
     public void backendRead(ByteBuf data) {
         lastBackendRead = System.nanoTime();
-        stale.responseByte();
+        retries.responseByte();
+        Backend.Session reading = session; // a retry from onEnd replaces it: what follows is the old one's
         try {
             if (state != State.RUNNING) {
                 return;
             }
             for (ByteBuffer b : data.nioBuffers()) {
-                session.handler().decoder().feed(b);
-                if (state != State.RUNNING) {
+                reading.handler().decoder().feed(b);
+                if (state != State.RUNNING || session != reading) {
                     return;
                 }
             }
         } catch (FcgiProtocolException e) {
-            fail(Reason.BACKEND_PROTOCOL_ERROR, "backend protocol error: " + e.getMessage(), Optional.empty());
+            if (session == reading) {
+                fail(Reason.BACKEND_PROTOCOL_ERROR, "backend protocol error: " + e.getMessage(), Optional.empty());
+            }
         } finally {
             data.release();
         }
@@ -324,46 +354,69 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     @Override
     public void backendInactive() {
-        if (state == State.RUNNING && retryIfStale("EOF")) {
+        if (state != State.RUNNING) {
             return;
         }
-        if (state == State.RUNNING) {
-            Revocation why = session.revoked().getNow(null);
-            if (why != null) {
-                revoked(why);
-            } else {
-                fail(Reason.BACKEND_FAILED, "backend closed the connection before END_REQUEST", Optional.empty());
-            }
+        Revocation why = session.revoked().getNow(null); // a managed child's (revoked() tries the stale retry first)
+        if (why != null) {
+            revoked(why);
+        } else {
+            backendFailed(Reason.BACKEND_FAILED, "backend closed the connection before END_REQUEST");
         }
     }
 
     @Override
     public void backendException(Throwable cause) {
-        if (state == State.RUNNING && retryIfStale(String.valueOf(cause.getMessage()))) {
-            return;
-        }
         if (state == State.RUNNING) {
-            fail(Reason.BACKEND_FAILED, "backend I/O error: " + cause, Optional.empty());
+            backendFailed(Reason.BACKEND_FAILED, "backend I/O error: " + cause);
         }
     }
 
     /**
-     * A kept connection the server closed while idle, the close crossing our request ({@link StaleConnection}): the
-     * request goes once more on a fresh connection, and nothing of the first attempt reaches the client.
+     * The connection was lost or fell silent while the request ran. Before any byte of the answer, the request may
+     * be sent again ({@link Retries}): once on a fresh connection when a kept one went stale, or to another server;
+     * the failed connection is closed and forgotten first, so nothing of it reaches the client. Otherwise the client
+     * gets {@code reason}, or its connection is cut once the head went out.
      */
-    private boolean retryIfStale(String what) {
-        if (!stale.retryAfterFailureOf(session, body)) {
-            return false;
+    private void backendFailed(Reason reason, String cause) {
+        if (retries.responseSeen()) {
+            fail(reason, cause, Optional.empty());
+            return;
         }
-        LOG.info("kept connection lost before any response byte upstream={} uri={} cause={}; retrying once on a"
-                + " fresh connection", upstream.name(), request.uri(), what);
+        if (retries.staleConnection(session, body)) {
+            LOG.info("kept connection lost before any response byte upstream={} uri={} cause={}; retrying once on a"
+                    + " fresh connection", upstream.name(), request.uri(), cause);
+            dropSession(Release.BROKEN, cause);
+            open(Attempt.FRESH_AFTER_STALE);
+            return;
+        }
+        Optional<BackendAddress> server = session.server();
+        if (server.isPresent() && retries.afterNoAnswer(server.get(), body)
+                && upstream.backend().hasAnother(retries.failedOn())) {
+            LOG.info("no answer from upstream={} server={} uri={} cause={}; idempotent, trying another server",
+                    upstream.name(), server.get(), request.uri(), cause);
+            dropSession(Release.SERVER_FAILED, cause);
+            open(Attempt.ANOTHER_SERVER);
+            return;
+        }
+        fail(reason, cause, Optional.empty(), Release.SERVER_FAILED);
+    }
+
+    /** Gives up the session of a failed try before the next one. */
+    private void dropSession(Release how, String cause) {
         cancelReadTimer();
         session.handler().detach(null);
-        session.releaseBroken();
+        release(session, how, cause);
         session = null;
         backend = null;
-        open(true);
-        return true;
+    }
+
+    private static void release(Backend.Session s, Release how, String cause) {
+        if (how == Release.SERVER_FAILED) {
+            s.releaseFailed(cause);
+        } else {
+            s.releaseBroken();
+        }
     }
 
     private void revoked(Revocation why) {
@@ -372,7 +425,11 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         }
         // A kept connection's child that exited before answering (php-cgi after PHP_FCGI_MAX_REQUESTS: our request
         // crossed its exit) is the stale case, whichever the pool or the socket reports first.
-        if (why == Revocation.CHILD_FAILED && retryIfStale("child exited")) {
+        if (why == Revocation.CHILD_FAILED && !retries.responseSeen() && retries.staleConnection(session, body)) {
+            LOG.info("kept connection's child exited before any response byte upstream={} uri={}; retrying once on a"
+                    + " fresh connection", upstream.name(), request.uri());
+            dropSession(Release.BROKEN, "child exited");
+            open(Attempt.FRESH_AFTER_STALE);
             return;
         }
         switch (why) {
@@ -400,8 +457,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
                     TimeUnit.NANOSECONDS);
             return;
         }
-        fail(Reason.BACKEND_TIMEOUT, "backend silent for " + options.readTimeout().toMillis() + " ms",
-                Optional.empty());
+        backendFailed(Reason.BACKEND_TIMEOUT, "backend silent for " + options.readTimeout().toMillis() + " ms");
     }
 
     // ---- FastCGI response --------------------------------------------------------------------------------------
@@ -411,6 +467,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         if (state != State.RUNNING) {
             return;
         }
+        outputSeen = true;
         if (!headParser.isDone()) {
             if (!headParser.feed(chunk, 0)) {
                 return;
@@ -427,6 +484,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     @Override
     public void onStderr(ByteBuffer chunk) {
+        outputSeen = true;
         stderr.feed(chunk);
     }
 
@@ -436,6 +494,16 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
             return;
         }
         stderr.flush();
+        if (status == ProtocolStatus.OVERLOADED && !outputSeen && session.server().isPresent()
+                && retries.afterOverloaded(session.server().get(), body)
+                && upstream.backend().hasAnother(retries.failedOn())) {
+            // R38 (c): the server refused the request without running it (a pool server whose queue is full).
+            LOG.info("upstream={} server={} refused uri={} (END_REQUEST OVERLOADED); trying another server",
+                    upstream.name(), session.server().get(), request.uri());
+            dropSession(Release.BROKEN, "overloaded");
+            open(Attempt.ANOTHER_SERVER);
+            return;
+        }
         if (status != ProtocolStatus.REQUEST_COMPLETE) {
             // R38 (c): OVERLOADED is the backend's 503; CANT_MPX_CONN and UNKNOWN_ROLE are our fault or its bug.
             boolean overloaded = status == ProtocolStatus.OVERLOADED;
@@ -645,6 +713,10 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     // ---- the one way out ---------------------------------------------------------------------------------------
 
     private void fail(Reason reason, String cause, Optional<Duration> retryAfter) {
+        fail(reason, cause, retryAfter, Release.BROKEN);
+    }
+
+    private void fail(Reason reason, String cause, Optional<Duration> retryAfter, Release how) {
         if (state == State.DONE) {
             return;
         }
@@ -662,7 +734,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         }
         if (was == State.RUNNING) {
             session.handler().detach(null);
-            session.releaseBroken();
+            release(session, how, cause);
         }
         finish();
         if (clientGone) {

@@ -72,9 +72,12 @@ final class ManagedPoolBackend implements Backend {
         return acquire(loop, request, callback, false);
     }
 
-    /** The retry after a stale kept connection: a lease whose kept connection, if any, is closed unused. */
+    /**
+     * The retry after a stale kept connection: a lease whose kept connection, if any, is closed unused. A managed pool
+     * has no other server, so {@code failedOn} plays no part.
+     */
     @Override
-    public Runnable openFresh(EventLoop loop, String uri, Callback callback) {
+    public Runnable openFresh(EventLoop loop, String uri, java.util.List<BackendAddress> failedOn, Callback callback) {
         return acquire(loop, RequestInfo.ofUri(uri), callback, true);
     }
 
@@ -206,7 +209,8 @@ final class ManagedPoolBackend implements Backend {
                         acquire();
                         return;
                     }
-                    callback.failed(Backend.connectFailure(address, done.cause(), RETRY_AFTER_BACKLOG_FULL));
+                    callback.failed(Backend.connectFailure(address, done.cause(), RETRY_AFTER_BACKLOG_FULL)
+                            .withoutServer());
                 } else if (cancelled) {
                     f.channel().close();
                     lease.releaseUnused();

@@ -22,13 +22,17 @@ import org.fcgate.pool.Revocation;
  * <p>Slot accounting: {@link #open} counts every connection from the connect attempt until its close or its hand-over
  * to a waiter; each slot is given back exactly once. Guarded by {@code this}; callbacks run outside the lock on the
  * waiter's loop.
+ *
+ * <p>What requests see of the server goes to its {@link ServerHealth}: a failed connect, and a request that the server
+ * failed before answering ({@link Backend.Session#releaseFailed}), count as failures; an END_REQUEST resets them.
  */
-final class ServerConnections {
+final class ServerConnections implements ExternalServer {
 
     private final BackendAddress address;
     private final SocketAddress resolved;
     private final ExternalServerOptions server;
     private final FastCgiUpstreamOptions options;
+    private final ServerHealth health;
     private final Map<EventLoop, ArrayDeque<Pooled>> idle = new IdentityHashMap<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private int open;
@@ -39,10 +43,20 @@ final class ServerConnections {
         this.resolved = address.toSocketAddress(Transport.current()); // resolved once, at start-up
         this.server = server;
         this.options = options;
+        this.health = new ServerHealth(server.name(), address.toString(), server.failover(), server.tracksHealth());
     }
 
     BackendAddress address() {
         return address;
+    }
+
+    SocketAddress resolved() {
+        return resolved;
+    }
+
+    @Override
+    public ServerHealth health() {
+        return health;
     }
 
     /** Whether a request would get a connection without waiting. */
@@ -51,7 +65,8 @@ final class ServerConnections {
         return open < server.maxConnections() || mine != null && !mine.isEmpty();
     }
 
-    synchronized int openConnections() {
+    @Override
+    public synchronized int openConnections() {
         return open;
     }
 
@@ -112,8 +127,10 @@ final class ServerConnections {
                 }
             } else {
                 slotFreed();
+                Backend.Failure failure = Backend.connectFailure(address, done.cause(), server.retryAfter());
+                health.requestFailed(System.nanoTime(), failure.cause());
                 if (!cancelled[0]) {
-                    callback.failed(Backend.connectFailure(address, done.cause(), server.retryAfter()));
+                    callback.failed(failure);
                 }
             }
         });
@@ -310,17 +327,29 @@ final class ServerConnections {
         }
 
         @Override
+        public Optional<BackendAddress> server() {
+            return Optional.of(address);
+        }
+
+        @Override
         public CompletableFuture<Revocation> revoked() {
             return new CompletableFuture<>();
         }
 
         @Override
         public void release() {
+            health.requestSucceeded();
             finish(pooled.handler.decoder().activeRequests() == 0);
         }
 
         @Override
         public void releaseBroken() {
+            finish(false);
+        }
+
+        @Override
+        public void releaseFailed(String cause) {
+            health.requestFailed(System.nanoTime(), cause);
             finish(false);
         }
 

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.fcgate.gateway.accesslog.SlowRequestLog;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.status.PoolSnapshot;
 
@@ -35,6 +36,7 @@ public final class GatewayMetrics implements AutoCloseable {
     private final HttpMetrics http = new HttpMetrics(registry);
     private final Map<String, PoolMetrics> pools = new LinkedHashMap<>();
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private volatile SlowRequestLog slowLog; // null: slow_request_timeout off, every pool counts 0
 
     public GatewayMetrics() {
         new ClassLoaderMetrics().bindTo(registry);
@@ -61,7 +63,23 @@ public final class GatewayMetrics implements AutoCloseable {
         if (pools.containsKey(pool.name())) {
             throw new IllegalArgumentException("pool already registered: " + pool.name());
         }
-        pools.put(pool.name(), new PoolMetrics(pool, registry));
+        pools.put(pool.name(), new PoolMetrics(pool, registry, this::slowRequests));
+    }
+
+    /**
+     * Makes {@code log} (the public listener's slow-request log; null when {@code slow_request_timeout} is off) the
+     * source of every pool's {@code fcgate_pool_slow_requests_total} and the status page's "slow requests".
+     */
+    public void countSlowRequests(SlowRequestLog log) {
+        this.slowLog = log;
+    }
+
+    /**
+     * Requests to {@code pool} reported by the slow-request log (an upstream's name is its pool's); 0 when it is off.
+     */
+    public long slowRequests(String pool) {
+        SlowRequestLog log = slowLog;
+        return log == null ? 0 : log.count(pool);
     }
 
     /** The exposition for {@code acceptHeader}: OpenMetrics when the scraper asks for it, else text 0.0.4. */

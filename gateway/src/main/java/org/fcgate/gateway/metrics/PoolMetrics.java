@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.PoolObserver;
 import org.fcgate.pool.Revocation;
@@ -32,7 +33,8 @@ final class PoolMetrics implements PoolObserver {
     private final Counter timeouts;
     private final Counter childFailed;
 
-    PoolMetrics(Pool pool, MeterRegistry registry) {
+    /** @param slowRequests slow requests reported per pool name (the slow-request log's count; monotonic) */
+    PoolMetrics(Pool pool, MeterRegistry registry, ToLongFunction<String> slowRequests) {
         this.pool = pool;
         last.set(pool.snapshot());
         Tags tags = Tags.of("pool", pool.name());
@@ -63,6 +65,9 @@ final class PoolMetrics implements PoolObserver {
         counter(registry, "fcgate.pool.rejections", "Callers refused (503)", tags.and("reason", "unavailable"),
                 PoolCounters::rejectedUnavailable);
         counter(registry, "fcgate.pool.spawns", "Children spawned", tags, PoolCounters::spawns);
+        FunctionCounter.builder("fcgate.pool.slow.requests", pool, p -> slowRequests.applyAsLong(p.name()))
+                .tags(tags).description("Requests still running after slow_request_timeout (php-fpm slow requests)")
+                .register(registry);
         for (ExitReason r : ExitReason.values()) {
             counter(registry, "fcgate.pool.child.exits", "Children exited, by reason",
                     tags.and("reason", Labels.of(r)), c -> c.exits(r));

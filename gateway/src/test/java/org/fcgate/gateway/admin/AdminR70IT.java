@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.fcgate.gateway.accesslog.SlowRequestLog;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.config.ListenAddress;
@@ -49,8 +50,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * R70: a scripted run against a managed pool of the sample app (fd 0), then the admin listener's counters must match
- * exactly: N × 200, M × 504 (request_timeout), K × 502 (crash before headers), J × 503 (queue_max 0, both children
- * busy). Also /ping, /health/*, bounded labels, and the public listener never serving admin content.
+ * exactly: N × 200, M × 504 (request_timeout), K × 502 (crash before headers), one caller queued and J × 503 (both
+ * children busy, queue_max 1 taken), and the slow requests among them. Also /ping, /health/*, bounded labels, and the
+ * public listener never serving admin content.
  */
 class AdminR70IT {
 
@@ -58,6 +60,8 @@ class AdminR70IT {
     static final int M = 2;
     static final int K = 2;
     static final int J = 2;
+    /** Between a fast request (milliseconds) and the ones meant to be slow (4 s and more). */
+    static final Duration SLOW = Duration.ofMillis(2500);
 
     static {
         LeakTracker.install();
@@ -74,7 +78,8 @@ class AdminR70IT {
     static void start() throws Exception {
         manager = TestPools.manager();
         pool = manager.addPool(PoolConfig.builder("legacy", TestPools.legacyApp()).pm(PmMode.STATIC).maxChildren(2)
-                .requestTimeout(Duration.ofSeconds(1)).killGrace(Duration.ZERO).queueMax(0).crashThreshold(100)
+                .requestTimeout(Duration.ofSeconds(8)).killGrace(Duration.ZERO).queueMax(1).crashThreshold(100)
+                .spawnTimeout(Duration.ofSeconds(60)) // exact spawn counts: a JVM child on a busy CI machine is slow
                 .build());
         root = Files.createTempDirectory("fcgate-admin");
         ForwardingGateway.write(root.resolve("env.app"), "legacy app script\n");
@@ -88,7 +93,8 @@ class AdminR70IT {
         observability = Observability.start(new ListenAddress("127.0.0.1", 0), List.of(pool));
         assertThat(get("/health/ready").statusCode()).isEqualTo(503);
         server = HttpServer.start(config, Upstreams.of(Map.of("legacy",
-                FastCgiUpstream.managed(pool, FastCgiUpstreamOptions.defaults()))), observability.pipelineHook());
+                FastCgiUpstream.managed(pool, FastCgiUpstreamOptions.defaults()))),
+                observability.pipelineHook(List.of(), new SlowRequestLog(SLOW)));
         await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2);
         observability.running();
     }
@@ -119,21 +125,26 @@ class AdminR70IT {
             assertThat(publicGet("/env.app?sleep=20000")).isEqualTo(504);
         }
         for (int i = 0; i < K; i++) {
-            // The timed-out children are being replaced, and max_queue is 0: without an idle child the request
-            // would be refused (503) instead of reaching a child that crashes.
+            // The timed-out children are being replaced: without an idle child the request would wait in the queue
+            // (and count as "max children reached") instead of reaching a child that crashes at once.
             await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2);
             assertThat(publicGet("/env.app?crash=before")).isEqualTo(502);
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2);
-        try (RawClient a = new RawClient(server.port()); RawClient b = new RawClient(server.port())) {
-            a.send("GET /env.app?sleep=800 HTTP/1.1\r\nHost: a\r\n\r\n");
-            b.send("GET /env.app?sleep=800 HTTP/1.1\r\nHost: a\r\n\r\n");
+        // Both children busy for 4 s (well under request_timeout), one caller queued (queue_max 1), J refused.
+        try (RawClient a = new RawClient(server.port()); RawClient b = new RawClient(server.port());
+             RawClient c = new RawClient(server.port())) {
+            a.send("GET /env.app?sleep=4000 HTTP/1.1\r\nHost: a\r\n\r\n");
+            b.send("GET /env.app?sleep=4000 HTTP/1.1\r\nHost: a\r\n\r\n");
             await().until(() -> pool.snapshot().count(ChildState.BUSY) == 2);
+            c.send("GET /env.app?queued HTTP/1.1\r\nHost: a\r\n\r\n");
+            await().until(() -> pool.snapshot().counters().queueLength() == 1);
             for (int i = 0; i < J; i++) {
                 assertThat(publicGet("/env.app?refused=" + i)).isEqualTo(503);
             }
             assertThat(a.read().status()).isEqualTo(200);
             assertThat(b.read().status()).isEqualTo(200);
+            assertThat(c.read().status()).isEqualTo(200);
         }
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             PoolSnapshot s = pool.snapshot();
@@ -143,8 +154,9 @@ class AdminR70IT {
             assertThat(s.counters().exits(ExitReason.TIMEOUT)).isEqualTo(M);
             assertThat(s.counters().exits(ExitReason.CRASH) + s.counters().exits(ExitReason.BROKEN)).isEqualTo(K);
         });
-        int ok = N + 2;
+        int ok = N + 3;
         long leases = ok + M + K;
+        long slow = M + 3; // the timeouts (8 s), a and b (4 s), c (queued behind them for about 4 s)
 
         Map<String, Double> m = parse(get("/metrics").body());
         String route = "route=\"fastcgi:legacy\"";
@@ -158,6 +170,10 @@ class AdminR70IT {
                         + ",status=\"2xx\"}", (double) ok)
                 .containsEntry("fcgate_pool_leases_total{pool=\"legacy\"}", (double) leases)
                 .containsEntry("fcgate_pool_rejections_total{pool=\"legacy\",reason=\"queue_full\"}", (double) J)
+                .containsEntry("fcgate_pool_queue_length_peak{pool=\"legacy\"}", 1.0)
+                .containsEntry("fcgate_pool_queue_capacity{pool=\"legacy\"}", 1.0)
+                .containsEntry("fcgate_pool_max_children_reached_total{pool=\"legacy\"}", 1.0)
+                .containsEntry("fcgate_pool_slow_requests_total{pool=\"legacy\"}", (double) slow)
                 .containsEntry("fcgate_pool_request_timeouts_total{pool=\"legacy\"}", (double) M)
                 .containsEntry("fcgate_pool_child_exits_total{pool=\"legacy\",reason=\"timeout\"}", (double) M)
                 .containsEntry("fcgate_pool_spawns_total{pool=\"legacy\"}", (double) (2 + M + K))
@@ -182,13 +198,14 @@ class AdminR70IT {
         assertThat(status.get("process manager").asText()).isEqualTo("static");
         assertThat(status.get("accepted conn").asLong()).isEqualTo(leases);
         assertThat(status.get("listen queue").asLong()).isZero();
-        assertThat(status.get("max listen queue").asLong()).isZero();
-        assertThat(status.get("listen queue len").asLong()).isZero();
+        assertThat(status.get("max listen queue").asLong()).isEqualTo(1);
+        assertThat(status.get("listen queue len").asLong()).isEqualTo(1);
         assertThat(status.get("idle processes").asLong()).isEqualTo(2);
         assertThat(status.get("active processes").asLong()).isZero();
         assertThat(status.get("total processes").asLong()).isEqualTo(2);
         assertThat(status.get("max active processes").asLong()).isEqualTo(2);
-        assertThat(status.get("max children reached").asLong()).isZero();
+        assertThat(status.get("max children reached").asLong()).isEqualTo(1);
+        assertThat(status.get("slow requests").asLong()).isEqualTo(slow);
         assertThat(status.get("processes")).hasSize(2);
         for (JsonNode p : status.get("processes")) {
             assertThat(p.get("request uri").asText()).isEqualTo("/env.app"); // never the query

@@ -46,7 +46,7 @@ class StatusFormatTest {
                 null, 0, new RequestInfo("POST", uri, 12, "/srv/a.php"));
         PoolSnapshot s = new PoolSnapshot("www", "RUNNING", false, List.of(idle, busy),
                 new PoolCounters(6, 0, 0, 0, 0, 0, Duration.ZERO, 0, 2, Map.of(), 1), start);
-        return PoolStatus.of(s, config, NOW);
+        return PoolStatus.of(s, config, 4, NOW);
     }
 
     static String reference(String name) throws IOException {
@@ -148,6 +148,19 @@ class StatusFormatTest {
                 .contains("<td>/&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;\\x0d\\x0aX-Injected: 1"
                         + "\\x01/ünï.php</td>");
         assertThat(tags(html)).isEqualTo(tags(StatusDocuments.render(StatusFormat.HTML, status("/a"), true)));
+    }
+
+    @Test
+    void slowRequestsAreShownInEveryFormat() throws Exception {
+        PoolStatus s = status("/a"); // 4 slow requests
+        assertThat(StatusDocuments.render(StatusFormat.TEXT, s, false)).contains("\nslow requests:        4\n");
+        assertThat(new ObjectMapper().readTree(StatusDocuments.render(StatusFormat.JSON, s, false))
+                .get("slow requests").asLong()).isEqualTo(4);
+        assertThat(parse(StatusDocuments.render(StatusFormat.XML, s, false)).getElementsByTagName("slow-requests")
+                .item(0).getTextContent()).isEqualTo("4");
+        assertThat(StatusDocuments.render(StatusFormat.HTML, s, false))
+                .contains("<tr><th>slow requests</th><td>4</td></tr>");
+        assertThat(StatusDocuments.render(StatusFormat.OPENMETRICS, s, false)).contains("\nphpfpm_slow_requests 4\n");
     }
 
     @Test

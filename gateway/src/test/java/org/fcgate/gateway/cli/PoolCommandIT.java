@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * php-fpm's deployment shape with fcgate on both sides: {@code fcgate pool} runs a sample-app pool on a Unix socket
- * (one child, no queue, request_terminate_timeout 2 s), and {@code fcgate run} uses it as a {@code fastcgi_servers}
+ * (one child, no queue, request_terminate_timeout 8 s), and {@code fcgate run} uses it as a {@code fastcgi_servers}
  * entry. The pool server's admin listener shows the pool's metrics.
  */
 class PoolCommandIT {
@@ -59,7 +59,7 @@ class PoolCommandIT {
                     pm: static
                     max_children: 1
                     max_queue: 0
-                    request_terminate_timeout: 2s
+                    request_terminate_timeout: 8s
                     kill_grace: 0
                     listen: unix:%s
                 """.formatted(command, socket));
@@ -91,7 +91,7 @@ class PoolCommandIT {
                 await().atMost(Duration.ofSeconds(30)).until(() -> app.snapshot().count(ChildState.IDLE) == 1);
 
                 CompletableFuture<HttpResponse<String>> busy = http.sendAsync(
-                        HttpRequest.newBuilder(URI.create(base + "/x.app?sleep=1000")).build(),
+                        HttpRequest.newBuilder(URI.create(base + "/x.app?sleep=4000")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 await().atMost(Duration.ofSeconds(30)).until(() -> app.snapshot().count(ChildState.BUSY) == 1);
                 HttpResponse<String> refused = get(base + "/x.app?refused");

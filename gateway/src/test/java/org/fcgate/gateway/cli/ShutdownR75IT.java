@@ -61,8 +61,8 @@ class ShutdownR75IT {
     @Test
     void oneSigtermDrainsInFlightRequestsClosesIdleConnectionsAndExitsZero() throws Exception {
         Started g = start(10, "30s");
-        List<RawClient> idle = keepAliveConnections(g.port, 3);
-        List<RawClient> busy = inFlight(g, 10, 1500);
+        List<RawClient> idle = keepAliveConnections(g.port, 20);
+        List<RawClient> busy = inFlight(g, 10, 4000);
         List<Long> children = childPids(g.adminPort);
         assertThat(children).hasSize(10);
 
@@ -75,7 +75,7 @@ class ShutdownR75IT {
         for (RawClient c : busy) {
             RawClient.Response r = c.read();
             assertThat(r.status()).isEqualTo(200);
-            assertThat(r.bodyText()).contains("QUERY_STRING=sleep=1500");
+            assertThat(r.bodyText()).contains("QUERY_STRING=sleep=4000");
             assertThat(r.closes()).as("Connection: close during the drain").isTrue();
             assertThat(c.closedWithin(5_000)).isTrue();
         }

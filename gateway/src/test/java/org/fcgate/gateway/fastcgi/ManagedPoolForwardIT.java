@@ -282,7 +282,7 @@ class ManagedPoolForwardIT {
     void R60_queueOverflowIs503WithRetryAfter() throws Exception {
         try (RawClient busy = gateway.connect(); RawClient queued = gateway.connect();
              RawClient refused = gateway.connect()) {
-            busy.send("GET /q.one?sleep=2000 HTTP/1.1\r\nHost: a\r\n\r\n");
+            busy.send("GET /q.one?sleep=6000 HTTP/1.1\r\nHost: a\r\n\r\n");
             await().until(() -> tiny.snapshot().count(ChildState.BUSY) == 1);
             queued.send("GET /q.one HTTP/1.1\r\nHost: a\r\n\r\n");
             await().until(() -> tiny.snapshot().counters().queueLength() == 1);

@@ -189,7 +189,7 @@ class PoolServerIT {
             List<String> events = new ArrayList<>();
             c.decoder().register(1, listener(events, 1));
             c.decoder().register(2, listener(events, 2));
-            c.writeRaw(ClientRequestEncoder.encode(1, Role.RESPONDER, true, params("/slow.app", "sleep=300"),
+            c.writeRaw(ClientRequestEncoder.encode(1, Role.RESPONDER, true, params("/slow.app", "sleep=3000"),
                     ByteBuffer.allocate(0)));
             c.writeRaw(ClientRequestEncoder.encode(2, Role.RESPONDER, true, params("/b.app", ""),
                     ByteBuffer.allocate(0)));
@@ -210,7 +210,7 @@ class PoolServerIT {
             long before = one.snapshot().counters().rejectedQueueFull();
             CompletableFuture<FcgiConnection.Result> running = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return busy.execute(params("/busy.app", "sleep=1000"), new byte[0]);
+                    return busy.execute(params("/busy.app", "sleep=5000"), new byte[0]);
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }

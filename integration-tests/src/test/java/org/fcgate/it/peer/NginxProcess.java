@@ -174,7 +174,7 @@ public final class NginxProcess implements AutoCloseable {
         return port;
     }
 
-    static int freeLoopbackPort() {
+    public static int freeLoopbackPort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {

@@ -3,7 +3,10 @@ package org.fcgate.pool.spawn;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
@@ -29,6 +32,31 @@ public final class RuntimeDirectory implements AutoCloseable {
             throw new UncheckedIOException("cannot create runtime directory " + root, e);
         }
         return new RuntimeDirectory(root);
+    }
+
+    /**
+     * Removes {@code root} if it is the leftover of an earlier process: a directory (not a symbolic link) owned by
+     * {@code uid}, this process's user. Only for a path named after this process's pid ({@code /tmp/fcgate-PID}): the
+     * process that made it had this pid, so it is gone, killed before it could clean up. That happens in every
+     * container restart after a SIGKILL (out of memory, a failed liveness probe): the JVM is pid 1 again and
+     * {@code /tmp} (a Kubernetes emptyDir, a Docker container's own layer) is kept. Anything else at the path is left
+     * for {@link #create} to refuse.
+     *
+     * @return whether a leftover was removed
+     */
+    public static boolean removeLeftover(Path root, int uid) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(root, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!a.isDirectory() || (Integer) Files.getAttribute(root, "unix:uid", LinkOption.NOFOLLOW_LINKS) != uid) {
+                return false;
+            }
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot inspect " + root, e);
+        }
+        new RuntimeDirectory(root).close();
+        return true;
     }
 
     public Path root() {

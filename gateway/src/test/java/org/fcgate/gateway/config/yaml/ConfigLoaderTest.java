@@ -300,8 +300,8 @@ class ConfigLoaderTest {
                         + "shutdown_delay, shutdown_timeout, pools, fastcgi_servers, routes, access_log, "
                         + "slow_request_timeout)",
                 "pools.php.max_childs unknown key (known: " + String.join(", ", PoolSection.KEYS) + ")",
-                "fastcgi_servers.fpm.keepalive unknown key (known: addresses, keep_conn, max_conns_per_server, "
-                        + "idle_timeout, connect_timeout, read_timeout, send_timeout)",
+                "fastcgi_servers.fpm.keepalive unknown key (known: " + String.join(", ", FastCgiServerSection.KEYS)
+                        + ")",
                 "routes[0].cache unknown key (known: match, static, fastcgi, proxy)",
                 "routes[0].match.glob unknown key (known: prefix, regex, extension)",
                 "routes[0].static.rooot unknown key (known: root, index, try_files)");

@@ -57,7 +57,9 @@ class DeployExamplesTest {
 
     static Stream<Path> deployFiles() throws Exception {
         try (Stream<Path> files = Files.walk(DEPLOY)) {
+            // deploy/k8s/ holds Kubernetes manifests; its fcgate configurations are checked by KubernetesManifestsTest.
             List<Path> yaml = files.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
+                    .filter(f -> !f.startsWith(DEPLOY.resolve("k8s")))
                     .sorted().toList();
             assertThat(yaml).contains(ANNOTATED, DEPLOY.resolve("examples/php-fpm.yaml"),
                     DEPLOY.resolve("examples/php-cgi.yaml"));
@@ -107,6 +109,7 @@ class DeployExamplesTest {
         String text = Files.readString(ANNOTATED);
         List<String> keys = new ArrayList<>();
         for (List<String> section : List.of(TopLevel.KEYS, PoolSection.KEYS, FastCgiServerSection.KEYS,
+                FastCgiServerSection.HEALTH_CHECK_KEYS,
                 RouteSection.KEYS, RouteSection.MATCH_KEYS, RouteSection.STATIC_KEYS, RouteSection.FASTCGI_KEYS,
                 RouteSection.PROXY_KEYS, AccessLogSection.KEYS)) {
             keys.addAll(section);
@@ -122,6 +125,7 @@ class DeployExamplesTest {
         String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
         Set<String> all = new LinkedHashSet<>();
         for (List<String> section : List.of(TopLevel.KEYS, PoolSection.KEYS, FastCgiServerSection.KEYS,
+                FastCgiServerSection.HEALTH_CHECK_KEYS,
                 RouteSection.KEYS, RouteSection.MATCH_KEYS, RouteSection.STATIC_KEYS, RouteSection.FASTCGI_KEYS,
                 RouteSection.PROXY_KEYS, AccessLogSection.KEYS)) {
             all.addAll(section);
