@@ -79,7 +79,7 @@ public final class HttpServer implements AutoCloseable {
         IoHandlerFactory io = transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = transport == Transport.EPOLL
                 ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(io);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(eventLoops(), io);
         Connections connections = new Connections();
         ChannelFuture bound;
         try {
@@ -104,6 +104,16 @@ public final class HttpServer implements AutoCloseable {
         Channel ch = bound.channel();
         LOG.info("fcgate listening on {} ({})", ch.localAddress(), transport);
         return new HttpServer(group, ch, transport, connections);
+    }
+
+    /**
+     * One event loop per core, as nginx's {@code worker_processes auto}: every handler is non-blocking, and more loops
+     * than cores only add wake-ups, and moves of a kept child connection between loops, while the children need the
+     * same cores (Netty's default is two per core). {@code -Dio.netty.eventLoopThreads=N} still decides.
+     */
+    static int eventLoops() {
+        return io.netty.util.internal.SystemPropertyUtil.getInt("io.netty.eventLoopThreads",
+                io.netty.util.NettyRuntime.availableProcessors());
     }
 
     public int port() {

@@ -161,6 +161,7 @@ class ConfigLoaderTest {
                     rlimit_core: 0
                     log_limit: 4k
                     log_lines_per_second: 50
+                    keep_conn: off
                 """));
         PoolConfig p = c.pools().get(0);
         assertThat(p.name()).isEqualTo("php");
@@ -195,6 +196,7 @@ class ConfigLoaderTest {
         assertThat(p.rlimitCore()).hasValue(0);
         assertThat(p.logLineMaxBytes()).isEqualTo(4096);
         assertThat(p.logLinesPerSecond()).isEqualTo(50);
+        assertThat(p.keepConn()).isFalse();
         assertThat(c.gateway().upstream("php")).hasValue(new UpstreamConfig.ManagedPool("php", p));
     }
 
