@@ -30,7 +30,7 @@ final class ChildControl {
 
     /** SIGTERM now, SIGKILL after {@code kill_grace}; a child already stopping keeps its first reason. */
     void stop(ChildSlot slot, ExitReason reason, long now, List<Runnable> after) {
-        if (!markStopping(slot, reason)) {
+        if (!markStopping(slot, reason, after)) {
             return;
         }
         if (config.killGrace().isZero()) {
@@ -45,7 +45,7 @@ final class ChildControl {
 
     /** SIGKILL at once, no grace: for a child that must not run one more instruction (hard RSS limit). */
     void kill(ChildSlot slot, ExitReason reason, List<Runnable> after) {
-        boolean marked = markStopping(slot, reason);
+        boolean marked = markStopping(slot, reason, after);
         if (marked || !slot.killSent) {
             sigkill(slot, after);
         }
@@ -67,13 +67,29 @@ final class ChildControl {
         after.add(() -> lease.completeRevocation(why));
     }
 
-    private boolean markStopping(ChildSlot slot, ExitReason reason) {
+    /** Closes (outside the lock) what a lease holder kept open to {@code slot}, if anything. */
+    static void close(ChildSlot slot, List<Runnable> after) {
+        ChildConnection c = slot.connection;
+        slot.connection = null;
+        close(c, after);
+    }
+
+    static void close(ChildConnection c, List<Runnable> after) {
+        if (c != null) {
+            after.add(c::close);
+        }
+    }
+
+    private boolean markStopping(ChildSlot slot, ExitReason reason, List<Runnable> after) {
         if (slot.state == ChildState.STOPPING) {
             return false;
         }
         if (slot.state == ChildState.IDLE) {
             dispatch.removeIdle(slot);
         }
+        // Before the signal: php-cgi blocked reading a kept connection retries its read after SIGTERM and only
+        // notices the shutdown once the connection closes.
+        close(slot, after);
         slot.state = ChildState.STOPPING;
         slot.stopReason = reason;
         return true;

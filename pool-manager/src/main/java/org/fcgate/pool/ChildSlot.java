@@ -22,6 +22,10 @@ final class ChildSlot {
     long idleSinceNanos;
     long lastDurationNanos = -1;
     long rssKb;
+    /** When {@link #rssKb} was sampled (pool clock); meaningful once rssKb is non-zero. */
+    long rssSampledNanos;
+    /** What the last lease holder kept open to this child, for the next lease; null while leased or when none. */
+    ChildConnection connection;
     ExitReason stopReason;
     long killAtNanos;
     boolean killSent;

@@ -47,7 +47,7 @@ final class Dispatch {
 
     /** True (and counted, and warned about) when {@code queue_max} callers already wait. */
     boolean refuseQueueFull() {
-        if (waiting() < config.queueMax()) {
+        if (waiters.size() < config.queueMax() || waiting() < config.queueMax()) { // the size counts cancelled ones
             return false;
         }
         rejectedQueueFull++;
@@ -78,7 +78,7 @@ final class Dispatch {
             CompletableFuture<AcquireResult> f = w.future;
             after.add(() -> {
                 if (!f.complete(new AcquireResult.Granted(lease))) {
-                    pool.release(lease, Pool.ReleaseKind.UNUSED);
+                    lease.releaseUnused();
                 }
             });
             return;
@@ -173,7 +173,8 @@ final class Dispatch {
         slot.state = ChildState.BUSY;
         slot.leaseStartNanos = now;
         slot.lastRequest = request;
-        Lease lease = new Lease(pool, slot, request, now);
+        Lease lease = new Lease(pool, slot, request, now, slot.connection, pool.rssSampleDue(slot, now));
+        slot.connection = null; // the holder's until it hands it back
         slot.lease = lease;
         leases++;
         pool.granted(waitedNanos);

@@ -5,9 +5,11 @@ import java.util.concurrent.CompletableFuture;
 import org.fcgate.pool.status.RequestInfo;
 
 /**
- * One child reserved for one request. The holder connects to {@link #address()}, runs exactly one FastCGI
- * request, then calls {@link #release()} (child reusable) or {@link #releaseBroken()} (the exchange failed
- * in a way that leaves the child's state unknown: it is stopped and replaced).
+ * One child reserved for one request. The holder connects to {@link #address()} (or reuses
+ * {@link #keptConnection()}), runs exactly one FastCGI request, then calls {@link #release()} or
+ * {@link #release(ChildConnection)} (child reusable; the connection stays with the child for its next lease),
+ * {@link #releaseUnused()} (never used: a caller that gave up) or {@link #releaseBroken()} (the exchange failed in a
+ * way that leaves the child's state unknown: it is stopped and replaced).
  *
  * <p>Lifecycle: {@code ACTIVE → RELEASED} by the holder, or {@code ACTIVE → REVOKED} by the pool (timeout,
  * child died, shutdown deadline); {@link #revoked()} then completes with the reason. Releasing a revoked
@@ -21,6 +23,10 @@ public final class Lease {
     private final RequestInfo request;
     /** The pool clock at the grant. */
     final long grantedNanos;
+    /** What the previous holder kept open to the child; taken from the slot at the grant. */
+    final ChildConnection kept;
+    /** Whether {@link Pool#release} samples the child's RSS after this request (decided at the grant). */
+    final boolean rssSampleDue;
     private volatile boolean firstByteSeen;
     private final CompletableFuture<Revocation> revoked = new CompletableFuture<>();
     /** Guarded by the pool's lock. */
@@ -28,13 +34,16 @@ public final class Lease {
     /** Guarded by the pool's lock. */
     boolean wasRevoked;
 
-    Lease(Pool pool, ChildSlot slot, RequestInfo request, long grantedNanos) {
+    Lease(Pool pool, ChildSlot slot, RequestInfo request, long grantedNanos, ChildConnection kept,
+          boolean rssSampleDue) {
         this.pool = pool;
         this.slot = slot;
         this.pid = slot.pid;
         this.address = slot.address;
         this.request = request;
         this.grantedNanos = grantedNanos;
+        this.kept = kept;
+        this.rssSampleDue = rssSampleDue;
     }
 
     public long pid() {
@@ -52,6 +61,15 @@ public final class Lease {
 
     public String uri() {
         return request.uri();
+    }
+
+    /**
+     * The connection the child's previous lease holder handed back with {@link #release(ChildConnection)}, now this
+     * holder's: reuse it, or close it and connect afresh. Null when there is none. It may have been closed by the
+     * child meanwhile (the holder checks).
+     */
+    public ChildConnection keptConnection() {
+        return kept;
     }
 
     /** What the caller said about the request (method, URI, content length, script). */
@@ -75,14 +93,34 @@ public final class Lease {
         }
     }
 
-    /** The request completed; the child may serve the next one. */
+    /** The request completed; the child may serve the next one. Nothing is kept open to it. */
     public void release() {
-        pool.release(this, Pool.ReleaseKind.COMPLETED);
+        pool.release(this, Pool.ReleaseKind.COMPLETED, null);
     }
 
-    /** The exchange failed (I/O error, caller gave up mid-request): stop this child and replace it. */
+    /**
+     * The request completed and {@code keep} (open, between requests) stays with the child: its next lease gets it
+     * as {@link #keptConnection()}. Should the child be stopped instead (recycled, draining) or the lease have been
+     * revoked, the pool closes it.
+     */
+    public void release(ChildConnection keep) {
+        pool.release(this, Pool.ReleaseKind.COMPLETED, keep);
+    }
+
+    /**
+     * The holder gave up before sending anything: the child goes back as it was, with {@link #keptConnection()},
+     * and the lease does not count as a request served.
+     */
+    public void releaseUnused() {
+        pool.release(this, Pool.ReleaseKind.UNUSED, kept);
+    }
+
+    /**
+     * The exchange failed (I/O error, caller gave up mid-request): stop this child and replace it. The holder closes
+     * its connection; the pool closes {@link #keptConnection()} too.
+     */
     public void releaseBroken() {
-        pool.release(this, Pool.ReleaseKind.BROKEN);
+        pool.release(this, Pool.ReleaseKind.BROKEN, null);
     }
 
     void completeRevocation(Revocation why) {

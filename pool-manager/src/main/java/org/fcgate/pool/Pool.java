@@ -68,6 +68,9 @@ import org.slf4j.LoggerFactory;
 public final class Pool {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
     private static final long MAX_TICK_NANOS = Duration.ofSeconds(1).toNanos();
+    /** How old a child's VmRSS sample may get before a release samples it again (without rss_limit_kb). */
+    static final Duration RSS_SAMPLE_INTERVAL = Duration.ofSeconds(1);
+    private static final long RSS_SAMPLE_INTERVAL_NANOS = RSS_SAMPLE_INTERVAL.toNanos();
 
     /** The pool's lifecycle; see the class comment. */
     public enum State { NEW, RUNNING, DRAINING, STOPPED }
@@ -105,6 +108,11 @@ public final class Pool {
     private final Sizing sizing;
     private long shutdownDeadline;
     private boolean shutdownDeadlineSet;
+    /**
+     * When the driver runs {@link #tick} next: what the last tick asked for, or the time of a wake on its way. The
+     * hot path (acquire, release) wakes the driver only for a deadline earlier than this (see needsTick).
+     */
+    private long tickDue;
 
     /**
      * @param clock  monotonic nanoseconds ({@code System::nanoTime} in production, a manual clock in tests)
@@ -128,6 +136,7 @@ public final class Pool {
         this.reaping = new Reaping(config, board, crashGuard);
         this.sweep = new TimeoutSweep(config, control, reaping);
         this.rssHardLimit = new RssHardLimit(config, control);
+        this.tickDue = now;
     }
 
     public String name() {
@@ -176,8 +185,9 @@ public final class Pool {
      * per-process block.
      */
     public CompletableFuture<AcquireResult> acquire(RequestInfo request) {
-        List<Runnable> after = new ArrayList<>();
+        List<Runnable> after = new ArrayList<>(2);
         CompletableFuture<AcquireResult> future = new CompletableFuture<>();
+        boolean wake = false;
         lock.lock();
         try {
             long now = clock.getAsLong();
@@ -189,6 +199,7 @@ public final class Pool {
             }
             Lease lease = dispatch.leaseIdle(request, now);
             if (lease != null) {
+                wake = needsTick(grantDeadline(now), now);
                 future.complete(new AcquireResult.Granted(lease));
                 return future;
             }
@@ -200,18 +211,30 @@ public final class Pool {
                 board.maxChildrenReached(now, config);
             }
             dispatch.enqueue(request, now, future);
-            plan(now, after);
+            int children = board.size();
+            wake = needsTick(now + config.queueTimeout().toNanos(), now) | planNeedsTick(children, now, after);
         } finally {
             lock.unlock();
+            runAll(after);
+            if (wake) {
+                wakeup.run();
+            }
         }
-        runAll(after);
-        wakeup.run();
         return future;
     }
 
     /** Blocking convenience for tests and tools; never call it on an event loop. */
     public AcquireResult acquireBlocking(String uri) {
         return acquire(uri).join();
+    }
+
+    /**
+     * Under the lock, at a grant: whether the release samples the child's VmRSS, which reads /proc. Always with
+     * {@code rss_limit_kb} (the recycle decision needs it), else when the last sample is older than
+     * {@link #RSS_SAMPLE_INTERVAL} (the status page's "last request memory").
+     */
+    boolean rssSampleDue(ChildSlot slot, long now) {
+        return config.rssLimitKb() > 0 || slot.rssKb == 0 || now - slot.rssSampledNanos >= RSS_SAMPLE_INTERVAL_NANOS;
     }
 
     /** A lease was granted (under the lock): keeps the scoreboard's highest count of busy children. */
@@ -230,11 +253,15 @@ public final class Pool {
         observer.leaseRevoked(Duration.ofNanos(clock.getAsLong() - lease.grantedNanos), why);
     }
 
-    void release(Lease lease, ReleaseKind kind) {
+    void release(Lease lease, ReleaseKind kind, ChildConnection keep) {
         ChildSlot slot = lease.slot;
-        long rss = kind == ReleaseKind.COMPLETED ? launcher.rssKb(slot.id) : 0; // reads /proc: outside the lock
-        lockedAndWake((now, after) -> {
+        // Reads /proc, so outside the lock, and only when due: every request with rss_limit_kb, else at most once
+        // per RSS_SAMPLE_INTERVAL for the status page (a /proc read costs more than the rest of a short request).
+        long rss = kind == ReleaseKind.COMPLETED && lease.rssSampleDue ? launcher.rssKb(slot.id) : 0;
+        boolean[] wake = new boolean[1];
+        locked((now, after) -> {
             if (lease.wasRevoked) {
+                ChildControl.close(keep, after); // the child is going away
                 return;
             }
             if (lease.finished) {
@@ -242,6 +269,11 @@ public final class Pool {
             }
             lease.finished = true;
             slot.lease = null;
+            if (kind == ReleaseKind.BROKEN) {
+                ChildControl.close(lease.kept, after);
+            } else {
+                slot.connection = keep; // closed by ChildControl if the child is stopped below
+            }
             if (kind != ReleaseKind.UNUSED) {
                 observer.leaseReleased(Duration.ofNanos(now - lease.grantedNanos), kind == ReleaseKind.BROKEN);
                 slot.requests++;
@@ -249,6 +281,7 @@ public final class Pool {
             }
             if (rss > 0) {
                 slot.rssKb = rss;
+                slot.rssSampledNanos = now;
             }
             ExitReason why = kind == ReleaseKind.BROKEN ? ExitReason.BROKEN
                     : state != State.RUNNING ? ExitReason.SHUTDOWN
@@ -256,6 +289,7 @@ public final class Pool {
             if (why == null && board.live() > config.maxChildren()) {
                 why = ExitReason.IDLE; // above max_children after a resize
             }
+            int children = board.size();
             if (why == null) {
                 makeIdle(slot, now, after);
             } else {
@@ -265,8 +299,84 @@ public final class Pool {
                 }
                 control.stop(slot, why, now, after);
             }
-            plan(now, after);
+            wake[0] = releaseNeedsTick(slot, now) | planNeedsTick(children, now, after);
         });
+        if (wake[0]) {
+            wakeup.run();
+        }
+    }
+
+    // ---- waking the driver: acquire and release, the hot path, wake it only when they must ----
+    //
+    // Every other event wakes the driver. Acquire and release happen once per request, and a wake costs a thread
+    // hand-off and a whole tick, so they wake it only when they set a deadline earlier than the tick already due,
+    // or when the tick has work to do at once. The deadlines they can set: the queue wait of a new waiter; a
+    // grant's request_timeout and the hard RSS limit's sampling; an idle child's idle_timeout and max_lifetime;
+    // a stopped child's kill_grace; spawning (pacing, crash backoff, spawn_timeout) and a rolling restart.
+
+    /** Under the lock: whether {@code deadline} comes before the tick already due; if so, a wake is on its way. */
+    private boolean needsTick(long deadline, long now) {
+        if (deadline - tickDue < 0) {
+            tickDue = now;
+            return true;
+        }
+        return false;
+    }
+
+    private boolean needsTickNow(long now) {
+        tickDue = now;
+        return true;
+    }
+
+    /** The earliest deadline a grant sets: request_timeout, and the hard RSS limit's next sample. */
+    private long grantDeadline(long now) {
+        long d = Long.MAX_VALUE;
+        if (config.requestTimeout().compareTo(Duration.ZERO) > 0) {
+            d = now + config.requestTimeout().toNanos();
+        }
+        if (config.rssHardLimitKb() > 0) {
+            d = Math.min(d, now + RssHardLimit.SAMPLE_INTERVAL.toNanos());
+        }
+        return d;
+    }
+
+    /** After a release: what became of the child (given to a waiter, idle, stopping) may need the tick. */
+    private boolean releaseNeedsTick(ChildSlot slot, long now) {
+        if (state != State.RUNNING) {
+            return needsTickNow(now);
+        }
+        return switch (slot.state) {
+            case BUSY -> needsTick(grantDeadline(now), now);
+            case IDLE -> idleNeedsTick(slot, now);
+            case STARTING, STOPPING -> needsTickNow(now);
+        };
+    }
+
+    /** A child went idle: the idle reaper acts above max_spare_servers at once, else at its deadlines. */
+    private boolean idleNeedsTick(ChildSlot slot, long now) {
+        if (dispatch.idleCount() > sizing.maxIdle()) {
+            return needsTickNow(now);
+        }
+        long d = Long.MAX_VALUE;
+        if (dispatch.idleCount() > sizing.idleKept()) {
+            d = sizing.idleDeadline(dispatch.leastRecentlyUsed().idleSinceNanos);
+        }
+        if (recycle.hasLifetime()) {
+            d = Math.min(d, recycle.lifetimeEnd(slot));
+        }
+        return needsTick(d, now);
+    }
+
+    /**
+     * Sizing after an acquire or release; the tick is needed if it spawned ({@code children} is the scoreboard's
+     * size before), is held back (pacing, crash backoff) or a rolling restart is under way.
+     */
+    private boolean planNeedsTick(int children, long now, List<Runnable> after) {
+        long next = plan(now, after);
+        if (next != Long.MAX_VALUE || board.size() != children || spawning.restarting()) {
+            return needsTickNow(now);
+        }
+        return false;
     }
 
     /**
@@ -302,6 +412,7 @@ public final class Pool {
                     next = Math.min(next, shutdownDeadline);
                 }
             }
+            tickDue = Math.max(next, nowNanos);
         } finally {
             lock.unlock();
         }
@@ -373,6 +484,50 @@ public final class Pool {
             plan(now, after);
         });
         return config;
+    }
+
+    /** What {@link #stopChild} did. */
+    public enum ChildStop {
+        /** SIGTERM sent, SIGKILL after {@code kill_grace}; a request it served is revoked ({@code CHILD_FAILED}). */
+        STOPPING,
+        /** The child was being stopped already; nothing more was done. */
+        ALREADY_STOPPING,
+        /** No live child of this pool has that pid (the manager itself, pid 1, another pool's child, a reaped one). */
+        NOT_A_CHILD
+    }
+
+    /**
+     * Stops the child whose process id is {@code pid}, if it is one of this pool's (an operator's kill, php-fpm's
+     * {@code kill} of a stuck worker): marked STOPPING with {@link ExitReason#KILLED}, so its exit is neither a crash
+     * nor respawned as one; the pool's sizing replaces it. A request it is serving is revoked as
+     * {@link Revocation#CHILD_FAILED} (the caller answers 502). Any other pid is left alone: this never signals a
+     * process the pool did not start.
+     */
+    public ChildStop stopChild(long pid) {
+        ChildStop[] result = {ChildStop.NOT_A_CHILD};
+        lockedAndWake((now, after) -> {
+            if (pid <= 0) {
+                return;
+            }
+            for (ChildSlot s : board.all()) {
+                if (s.pid != pid) {
+                    continue;
+                }
+                if (s.state == ChildState.STOPPING) {
+                    result[0] = ChildStop.ALREADY_STOPPING;
+                    return;
+                }
+                log.warn("[pool {}] stopping child {} ({}) on request", name(), pid, s.state);
+                if (s.lease != null) {
+                    control.revoke(s, Revocation.CHILD_FAILED, after);
+                }
+                control.stop(s, ExitReason.KILLED, now, after);
+                plan(now, after);
+                result[0] = ChildStop.STOPPING;
+                return;
+            }
+        });
+        return result[0];
     }
 
     public State state() {
@@ -452,6 +607,7 @@ public final class Pool {
             return;
         }
         dispatch.removeIdle(slot);
+        ChildControl.close(slot, after);
         reaping.bury(slot, status, now);
         if (slot.lease != null) {
             control.revoke(slot, Revocation.CHILD_FAILED, after);

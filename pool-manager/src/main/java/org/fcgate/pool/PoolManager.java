@@ -4,10 +4,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,6 +39,13 @@ import org.slf4j.LoggerFactory;
  * <p>Lifecycle: {@link #create} → {@link #addPool} (any number) → {@link #close} (shutdown every pool with
  * a deadline, wait for all children to be reaped, stop the spawner thread, delete the runtime directory). If
  * the JVM dies instead, the kernel kills every child ({@code setpriv --pdeathsig SIGKILL}).
+ *
+ * <p>Generations (configuration reload): {@link #addGeneration} starts a second pool under a name already in use,
+ * with a socket directory of its own ({@code NAME~2}, {@code NAME~3}, ...; {@code ~} is not allowed in pool names),
+ * beside the one it replaces; from then on {@link #pool(String)} and {@link #pools()} show the newest generation.
+ * {@link #retire} shuts an old generation (or a removed pool) down and forgets it once every child is reaped;
+ * retiring the newest generation makes the previous one current again (a reload rolled back). {@link #close} stops
+ * every generation.
  */
 public final class PoolManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PoolManager.class);
@@ -50,7 +60,12 @@ public final class PoolManager implements AutoCloseable {
     private final OutputSink sink;
     private final CommandLine commandLine = new CommandLine(Path.of("/usr/bin/setpriv"), Path.of("/usr/bin/prlimit"),
             Path.of("/usr/bin/env"));
-    private final Map<String, Pool> pools = new ConcurrentHashMap<>();
+    /** Every pool not yet retired-and-stopped, oldest first; guarded by {@code this}. */
+    private final List<Pool> pools = new ArrayList<>();
+    /** Pools being shut down by {@link #retire}; guarded by {@code this}. */
+    private final Set<Pool> retired = new HashSet<>();
+    /** Generations started per name, for the socket directory of the next one; guarded by {@code this}. */
+    private final Map<String, Integer> generations = new HashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private PoolManager(Path runtimeDir, OutputSink sink) {
@@ -82,28 +97,94 @@ public final class PoolManager implements AutoCloseable {
         return new PoolManager(runtimeDir, sink);
     }
 
-    /** Validated config in, running pool out (its initial children are being spawned). */
+    /**
+     * Validated config in, running pool out (its initial children are being spawned).
+     *
+     * @throws IllegalArgumentException when a pool of that name runs already (use {@link #addGeneration})
+     */
     public Pool addPool(PoolConfig config) {
+        return start(config, false);
+    }
+
+    /**
+     * Starts a new generation of the pool named in {@code config}, beside the current one if there is one (then it
+     * is as {@link #addPool}). The new pool is current from now on; the old one keeps serving the leases it granted
+     * and the callers that still ask it, until {@link #retire}d.
+     */
+    public Pool addGeneration(PoolConfig config) {
+        return start(config, true);
+    }
+
+    private Pool start(PoolConfig config, boolean generation) {
         if (closed.get()) {
             throw new IllegalStateException("manager closed");
         }
-        ProcessLauncher launcher = new ProcessLauncher(config, posix, spawner, runtime, scheduler, probes, sink,
-                commandLine);
-        Pool pool = new Pool(config, launcher, System::nanoTime, RandomGenerator.getDefault());
-        if (pools.putIfAbsent(config.name(), pool) != null) {
-            throw new IllegalArgumentException("duplicate pool name: " + config.name());
+        Pool pool;
+        synchronized (this) {
+            if (!generation && current(config.name()) != null) {
+                throw new IllegalArgumentException("duplicate pool name: " + config.name());
+            }
+            int n = generations.merge(config.name(), 1, Integer::sum);
+            String directory = n == 1 ? config.name() : config.name() + "~" + n;
+            ProcessLauncher launcher = new ProcessLauncher(config, posix, spawner, runtime, directory, scheduler,
+                    probes, sink, commandLine);
+            pool = new Pool(config, launcher, System::nanoTime, RandomGenerator.getDefault());
+            pools.add(pool);
         }
         new Driver(pool).install();
         pool.start();
         return pool;
     }
 
-    public Pool pool(String name) {
-        return pools.get(name);
+    /**
+     * Shuts {@code pool} down ({@link Pool#shutdown}: no new leases, requests in flight finish, at {@code deadline}
+     * they are revoked) and forgets it once it stopped. If it was the current generation of its name, the previous
+     * generation still running becomes current again, else the name is gone.
+     */
+    public CompletableFuture<Void> retire(Pool pool, Duration deadline) {
+        synchronized (this) {
+            if (!pools.contains(pool)) {
+                throw new IllegalArgumentException("not a pool of this manager: " + pool.name());
+            }
+            retired.add(pool);
+        }
+        return pool.shutdown(deadline).whenComplete((v, e) -> {
+            synchronized (this) {
+                pools.remove(pool);
+                retired.remove(pool);
+            }
+        });
     }
 
-    public Collection<Pool> pools() {
-        return List.copyOf(pools.values());
+    /** The current (newest, not retired) generation of the pool named {@code name}, or null. */
+    public synchronized Pool pool(String name) {
+        return current(name);
+    }
+
+    /** The current generation of every pool, in the order the names were first added. */
+    public synchronized Collection<Pool> pools() {
+        Map<String, Pool> current = new LinkedHashMap<>();
+        for (Pool p : pools) {
+            if (!retired.contains(p)) {
+                current.put(p.name(), p); // later generations replace earlier ones, keeping the first position
+            }
+        }
+        return List.copyOf(current.values());
+    }
+
+    /** Every generation still running, retired ones included (for tests and shutdown). */
+    public synchronized Collection<Pool> allGenerations() {
+        return List.copyOf(pools);
+    }
+
+    private Pool current(String name) {
+        for (int i = pools.size() - 1; i >= 0; i--) {
+            Pool p = pools.get(i);
+            if (p.name().equals(name) && !retired.contains(p)) {
+                return p;
+            }
+        }
+        return null;
     }
 
     public Path runtimeDirectory() {
@@ -113,7 +194,7 @@ public final class PoolManager implements AutoCloseable {
     /** Shuts every pool down (see {@link Pool#shutdown}); completes when all of them stopped. */
     public CompletableFuture<Void> shutdown(Duration deadline) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
-        for (Pool p : pools.values()) {
+        for (Pool p : allGenerations()) {
             all.add(p.shutdown(deadline));
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
@@ -132,7 +213,7 @@ public final class PoolManager implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        long graceMillis = pools.values().stream().mapToLong(p -> p.config().killGrace().toMillis()).max().orElse(0);
+        long graceMillis = allGenerations().stream().mapToLong(p -> p.config().killGrace().toMillis()).max().orElse(0);
         try {
             shutdown(deadline).get(deadline.toMillis() + graceMillis + 5_000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

@@ -75,6 +75,7 @@ final class RssHardLimit {
                 continue; // released, revoked or gone since it was sampled
             }
             s.rssKb = sample.rssKb();
+            s.rssSampledNanos = now;
             if (sample.rssKb() > config.rssHardLimitKb()) {
                 log.warn("[pool {}] child {} RSS {} KiB passed rss_hard_limit_kb {} during '{}', killing",
                         config.name(), s.pid, sample.rssKb(), config.rssHardLimitKb(), s.lease.uri());

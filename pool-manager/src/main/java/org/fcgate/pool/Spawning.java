@@ -97,6 +97,11 @@ final class Spawning {
         }
     }
 
+    /** Whether a rolling restart is under way (it advances on every plan). */
+    boolean restarting() {
+        return restart != null;
+    }
+
     int generation() {
         return generation;
     }

@@ -99,6 +99,14 @@ public final class ClientResponseDecoder implements RecordListener {
         return activeCount;
     }
 
+    /**
+     * Whether the connection is between requests and may carry another (FCGI_KEEP_CONN reuse): no id active, no
+     * management answer due, and the parser between records — nothing half-read, not failed.
+     */
+    public boolean idle() {
+        return activeCount == 0 && outstandingManagement == 0 && parser.atRecordBoundary();
+    }
+
     /** Feeds bytes read from the connection. */
     public void feed(ByteBuffer src) throws FcgiProtocolException {
         parser.feed(src);

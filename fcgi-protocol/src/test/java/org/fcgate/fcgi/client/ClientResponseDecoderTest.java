@@ -306,4 +306,39 @@ class ClientResponseDecoderTest {
         assertThat(counts).containsExactly(stdoutRecords, stdoutRecords / 20, 1);
         assertThat(received.getValue()).isEqualTo(sent.getValue());
     }
+    private static final ResponseListener IGNORE = new ResponseListener() {
+        @Override
+        public void onStdout(ByteBuffer chunk) {
+        }
+
+        @Override
+        public void onStderr(ByteBuffer chunk) {
+        }
+
+        @Override
+        public void onEnd(int appStatus, ProtocolStatus status) {
+        }
+    };
+
+    /** What FCGI_KEEP_CONN reuse checks before a connection carries another request. */
+    @Test
+    void idleOnlyBetweenRequestsAtARecordBoundary() throws Exception {
+        ClientResponseDecoder d = new ClientResponseDecoder(FcgiLimits.DEFAULTS);
+        assertThat(d.idle()).as("fresh").isTrue();
+        d.register(1, IGNORE);
+        assertThat(d.idle()).as("a request active").isFalse();
+        byte[] out = stdout(1, "Status: 200\r\n\r\nok");
+        d.feed(ByteBuffer.wrap(out, 0, 5));
+        assertThat(d.idle()).as("half a header").isFalse();
+        d.feed(ByteBuffer.wrap(out, 5, out.length - 5));
+        d.feed(ByteBuffer.wrap(END, 0, END.length - 1));
+        assertThat(d.idle()).as("END_REQUEST not whole").isFalse();
+        d.feed(ByteBuffer.wrap(END, END.length - 1, 1));
+        assertThat(d.idle()).as("after END_REQUEST").isTrue();
+        d.register(1, IGNORE);
+        d.feed(ByteBuffer.wrap(END));
+        assertThat(d.idle()).as("the same id again, ended").isTrue();
+        assertThatThrownBy(() -> d.feed(ByteBuffer.wrap(stdout(1, "late")))).isInstanceOf(FcgiProtocolException.class);
+        assertThat(d.idle()).as("a record after END_REQUEST fails the connection").isFalse();
+    }
 }

@@ -53,12 +53,26 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         String path = new QueryStringDecoder(request.uri()).path();
         if (ControlEndpoints.isControlPath(path)) {
-            ControlEndpoints.Reply r = control.handle(request, path, ctx.channel().localAddress(),
-                    ctx.channel().remoteAddress());
-            FullHttpResponse response = response(request, r.status(), "text/plain; charset=utf-8", r.body(), false);
-            r.allow().ifPresent(v -> response.headers().set(HttpHeaderNames.ALLOW, v));
-            r.authenticate().ifPresent(v -> response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, v));
-            write(ctx, request, response);
+            FullHttpRequest kept = request.retainedDuplicate(); // answered later when the action is asynchronous
+            var answer = control.handle(request, path, ctx.channel().localAddress(), ctx.channel().remoteAddress());
+            if (!answer.isDone()) {
+                ctx.channel().config().setAutoRead(false); // no pipelined request is answered before this one
+            }
+            answer.whenComplete((r, error) -> ctx.executor().execute(() -> {
+                        try {
+                            ControlEndpoints.Reply reply = r != null ? r : ControlEndpoints.Reply.of(
+                                    HttpResponseStatus.INTERNAL_SERVER_ERROR, "failed: " + error + "\n");
+                            FullHttpResponse response = response(kept, reply.status(), "text/plain; charset=utf-8",
+                                    reply.body(), false);
+                            reply.allow().ifPresent(v -> response.headers().set(HttpHeaderNames.ALLOW, v));
+                            reply.authenticate().ifPresent(v -> response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE,
+                                    v));
+                            write(ctx, kept, response);
+                        } finally {
+                            kept.release();
+                            ctx.channel().config().setAutoRead(true);
+                        }
+                    }));
             return;
         }
         if (!head && !request.method().equals(HttpMethod.GET)) {

@@ -46,7 +46,7 @@ public final class AdminServer implements AutoCloseable {
 
     public static AdminServer start(ListenAddress listen, GatewayMetrics metrics, Health health)
             throws IOException, InterruptedException {
-        return start(listen, metrics, health, new ControlEndpoints(java.util.Optional.empty(), java.util.Map.of()));
+        return start(listen, metrics, health, new ControlEndpoints(java.util.Optional.empty(), name -> java.util.Optional.empty()));
     }
 
     static AdminServer start(ListenAddress listen, GatewayMetrics metrics, Health health, ControlEndpoints control)

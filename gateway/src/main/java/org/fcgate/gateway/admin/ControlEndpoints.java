@@ -11,7 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.config.ConfigException;
 import org.slf4j.Logger;
@@ -20,10 +23,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin listener's control actions (R69), each a POST:
  * <ul>
+ *   <li>{@code /reload}: configuration reload ({@link ReloadTrigger}); 200 applied or unchanged, 422 rejected with
+ *       every error (the old configuration stays), 409 when there is no file to reload. The answer waits for the
+ *       reload, off the admin event loop.</li>
  *   <li>{@code /pools/NAME/reload}: rolling restart of the pool's children ({@link Pool#restart()}); 202.</li>
  *   <li>{@code /pools/NAME/scale} with {@code max_children=N} (query or form body): {@link Pool#resize}; 200, or
  *       400 with the rule the value breaks.</li>
- *   <li>{@code /reload}: configuration reload, 501 until it exists.</li>
+ *   <li>{@code /pools/NAME/kill} with {@code pid=N}: stops that child of the pool ({@link Pool#stopChild}); 200, or
+ *       403 for any pid that is not a live child of this pool (the gateway's own, 1, another pool's child).</li>
  * </ul>
  * Checks, in this order: no token configured → 404 (the endpoints do not exist); not POST → 405 with
  * {@code Allow: POST}; an {@code Origin} header other than this listener's own origin → 403 (a browser page on
@@ -42,52 +49,116 @@ final class ControlEndpoints {
     }
 
     private final Optional<AdminToken> token;
-    private final Map<String, Pool> pools;
+    private final Function<String, Optional<Pool>> pools;
+    private volatile ReloadTrigger reload = ReloadTrigger.NONE;
 
-    ControlEndpoints(Optional<AdminToken> token, Map<String, Pool> pools) {
+    /** {@code pools}: the current generation of a pool by name (it changes with configuration reloads). */
+    ControlEndpoints(Optional<AdminToken> token, Function<String, Optional<Pool>> pools) {
         this.token = token;
-        this.pools = Map.copyOf(pools);
+        this.pools = pools;
+    }
+
+    /** What {@code POST /reload} runs. */
+    void reloadWith(ReloadTrigger trigger) {
+        this.reload = Objects.requireNonNull(trigger, "trigger");
     }
 
     static boolean isControlPath(String path) {
         return path.equals("/reload") || path.startsWith("/pools/");
     }
 
-    /** {@code local}: the admin socket the request came in on; {@code peer}: for the log. */
-    Reply handle(FullHttpRequest request, String path, SocketAddress local, SocketAddress peer) {
+    /**
+     * {@code local}: the admin socket the request came in on; {@code peer}: for the log. Completed at once except
+     * for a configuration reload, which completes when the reload is done (on the reload's thread).
+     */
+    CompletableFuture<Reply> handle(FullHttpRequest request, String path, SocketAddress local, SocketAddress peer) {
+        if (path.equals("/reload")) {
+            Optional<Reply> refused = checks(request, path, local, peer);
+            if (refused.isPresent()) {
+                return CompletableFuture.completedFuture(refused.get());
+            }
+            LOG.info("admin: configuration reload requested by {}", peer);
+            return reload.reload("POST /reload from " + peer).handle((outcome, error) -> {
+                if (error != null) {
+                    LOG.error("admin: configuration reload failed", error);
+                    return Reply.of(HttpResponseStatus.INTERNAL_SERVER_ERROR, "reload failed: " + error + "\n");
+                }
+                return Reply.of(HttpResponseStatus.valueOf(outcome.result().status()), outcome.text());
+            });
+        }
+        return CompletableFuture.completedFuture(handleNow(request, path, local, peer));
+    }
+
+    /** The refusals every control action shares, in order; empty when the request may act. */
+    private Optional<Reply> checks(FullHttpRequest request, String path, SocketAddress local, SocketAddress peer) {
         if (token.isEmpty()) {
-            return Reply.of(HttpResponseStatus.NOT_FOUND, "not found (control endpoints need an admin token)\n");
+            return Optional.of(Reply.of(HttpResponseStatus.NOT_FOUND,
+                    "not found (control endpoints need an admin token)\n"));
         }
         if (!request.method().equals(HttpMethod.POST)) {
-            return new Reply(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed: use POST\n",
-                    Optional.of("POST"), Optional.empty());
+            return Optional.of(new Reply(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed: use POST\n",
+                    Optional.of("POST"), Optional.empty()));
         }
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
         if (origin != null && !ownOrigins(local).contains(origin)) {
             LOG.warn("admin control refused: cross-origin request peer={} origin={} path={}", peer,
                     printable(origin), path);
-            return Reply.of(HttpResponseStatus.FORBIDDEN, "forbidden: cross-origin request\n");
+            return Optional.of(Reply.of(HttpResponseStatus.FORBIDDEN, "forbidden: cross-origin request\n"));
         }
         if (!authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
             LOG.warn("admin control refused: missing or wrong token peer={} path={}", peer, path);
-            return new Reply(HttpResponseStatus.UNAUTHORIZED, "unauthorized: Authorization: Bearer TOKEN needed\n",
-                    Optional.empty(), Optional.of("Bearer realm=\"fcgate-admin\""));
+            return Optional.of(new Reply(HttpResponseStatus.UNAUTHORIZED,
+                    "unauthorized: Authorization: Bearer TOKEN needed\n", Optional.empty(),
+                    Optional.of("Bearer realm=\"fcgate-admin\"")));
         }
-        if (path.equals("/reload")) {
-            return Reply.of(HttpResponseStatus.NOT_IMPLEMENTED, "configuration reload is not implemented yet\n");
+        return Optional.empty();
+    }
+
+    private Reply handleNow(FullHttpRequest request, String path, SocketAddress local, SocketAddress peer) {
+        Optional<Reply> refused = checks(request, path, local, peer);
+        if (refused.isPresent()) {
+            return refused.get();
         }
-        String[] parts = path.substring("/pools/".length()).split("/", -1);
+        String[] parts = path.startsWith("/pools/") ? path.substring("/pools/".length()).split("/", -1)
+                : new String[0];
         if (parts.length != 2) {
             return Reply.of(HttpResponseStatus.NOT_FOUND, "not found\n");
         }
-        Pool pool = pools.get(parts[0]);
-        if (pool == null) {
+        Optional<Pool> pool = pools.apply(parts[0]);
+        if (pool.isEmpty()) {
             return Reply.of(HttpResponseStatus.NOT_FOUND, "no such pool\n");
         }
         return switch (parts[1]) {
-            case "reload" -> reload(pool, peer);
-            case "scale" -> scale(pool, request, peer);
+            case "reload" -> reload(pool.get(), peer);
+            case "scale" -> scale(pool.get(), request, peer);
+            case "kill" -> kill(pool.get(), request, peer);
             default -> Reply.of(HttpResponseStatus.NOT_FOUND, "not found\n");
+        };
+    }
+
+    /** R69: only a live child of this pool; the gateway itself, pid 1 and every other process are refused. */
+    private Reply kill(Pool pool, FullHttpRequest request, SocketAddress peer) {
+        Optional<String> value = parameter(request, "pid");
+        if (value.isEmpty() || !value.get().matches("[0-9]{1,10}")) {
+            return Reply.of(HttpResponseStatus.BAD_REQUEST, "pid=N is required (a process id)\n");
+        }
+        long pid = Long.parseLong(value.get());
+        Pool.ChildStop result = pid == ProcessHandle.current().pid() ? Pool.ChildStop.NOT_A_CHILD
+                : pool.stopChild(pid);
+        return switch (result) {
+            case STOPPING -> {
+                LOG.info("admin: child {} of pool {} stopped, requested by {}", pid, pool.name(), peer);
+                yield Reply.of(HttpResponseStatus.OK, "child " + pid + " of pool " + pool.name()
+                        + ": SIGTERM sent (SIGKILL after kill_grace " + pool.config().killGrace().toMillis()
+                        + " ms); the pool replaces it\n");
+            }
+            case ALREADY_STOPPING -> Reply.of(HttpResponseStatus.OK, "child " + pid + " of pool " + pool.name()
+                    + " is already stopping\n");
+            case NOT_A_CHILD -> {
+                LOG.warn("admin control refused: pid {} is not a child of pool {} peer={}", pid, pool.name(), peer);
+                yield Reply.of(HttpResponseStatus.FORBIDDEN, "forbidden: pid " + pid + " is not a child of pool "
+                        + pool.name() + "\n");
+            }
         };
     }
 
@@ -195,10 +266,10 @@ final class ControlEndpoints {
         return s.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
-    /** For {@code PoolManager} users: the pools by name. */
-    static Map<String, Pool> byName(java.util.Collection<Pool> pools) {
+    /** A fixed set of pools, looked up by name. */
+    static Function<String, Optional<Pool>> byName(java.util.Collection<Pool> pools) {
         Map<String, Pool> m = new java.util.LinkedHashMap<>();
         pools.forEach(p -> m.put(p.name(), p));
-        return m;
+        return name -> Optional.ofNullable(m.get(name));
     }
 }

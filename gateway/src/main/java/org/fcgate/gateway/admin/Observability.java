@@ -28,15 +28,17 @@ public final class Observability implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final Health health;
     private final AdminServer server;
+    private final ControlEndpoints control;
 
-    private Observability(GatewayMetrics metrics, Health health, AdminServer server) {
+    private Observability(GatewayMetrics metrics, Health health, AdminServer server, ControlEndpoints control) {
         this.metrics = metrics;
         this.health = health;
         this.server = server;
+        this.control = control;
     }
 
     public static Observability disabled() {
-        return new Observability(null, new Health(), null);
+        return new Observability(null, new Health(), null, null);
     }
 
     /** Monitoring only: no control endpoints. */
@@ -51,9 +53,10 @@ public final class Observability implements AutoCloseable {
         GatewayMetrics metrics = new GatewayMetrics();
         pools.forEach(metrics::addPool);
         Health health = new Health();
-        ControlEndpoints control = new ControlEndpoints(admin.token(), ControlEndpoints.byName(pools));
+        ControlEndpoints control = new ControlEndpoints(admin.token(), metrics::pool);
         try {
-            return new Observability(metrics, health, AdminServer.start(admin.listen(), metrics, health, control));
+            return new Observability(metrics, health, AdminServer.start(admin.listen(), metrics, health, control),
+                    control);
         } catch (IOException | InterruptedException | RuntimeException e) {
             metrics.close();
             throw e;
@@ -96,6 +99,35 @@ public final class Observability implements AutoCloseable {
             throw new IllegalStateException("admin listener disabled");
         }
         return server.port();
+    }
+
+    /**
+     * After a configuration reload: the pools now in force (one per name, the current generation). Metrics follow
+     * them (a new generation under the same meters, removed pools' series end); {@code /status} and the control
+     * endpoints find them by name.
+     */
+    public void pools(Collection<Pool> current) {
+        if (metrics != null) {
+            metrics.pools(current);
+        }
+    }
+
+    /**
+     * The servers of each {@code fastcgi_servers} group now in force, by name: their {@code fcgate_upstream_server_*}
+     * series. A group whose servers are new objects (a reload gave it new connections) gets new series; a group gone
+     * loses them.
+     */
+    public void upstreamServers(java.util.Map<String, java.util.List<org.fcgate.gateway.fastcgi.ExternalServer>> groups) {
+        if (metrics != null) {
+            metrics.upstreamServers(groups);
+        }
+    }
+
+    /** What {@code POST /reload} runs (without it: 409, nothing to reload). */
+    public void reloadWith(ReloadTrigger trigger) {
+        if (control != null) {
+            control.reloadWith(trigger);
+        }
     }
 
     public void running() {

@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code fcgate}: the gateway's command line. */
 @Command(name = "fcgate", mixinStandardHelpOptions = true, versionProvider = FcgateCommand.Version.class,
         description = "FastCGI gateway and worker-pool process manager.",
-        subcommands = {ServeCommand.class, RunCommand.class, PoolCommand.class, CheckCommand.class,
-                SampleAppCommand.class})
+        subcommands = {ServeCommand.class, RunCommand.class, ReloadCommand.class, PoolCommand.class,
+                CheckCommand.class, SampleAppCommand.class})
 public final class FcgateCommand implements Runnable {
 
     @CommandLine.Spec

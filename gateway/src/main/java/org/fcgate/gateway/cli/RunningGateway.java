@@ -2,8 +2,6 @@ package org.fcgate.gateway.cli;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -19,12 +17,13 @@ import org.fcgate.gateway.admin.Observability;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.ListenAddress;
 import org.fcgate.gateway.config.ShutdownOptions;
-import org.fcgate.gateway.fastcgi.FastCgiBackend;
 import org.fcgate.gateway.http.Connections;
-import org.fcgate.gateway.metrics.UpstreamServerMetrics;
 import org.fcgate.gateway.http.HttpServer;
+import org.fcgate.gateway.admin.ReloadOutcome;
+import org.fcgate.gateway.config.yaml.ConfigLoader;
+import org.fcgate.gateway.site.CurrentSite;
+import org.fcgate.gateway.site.Site;
 import org.fcgate.gateway.upstream.Upstreams;
-import org.fcgate.pool.Pool;
 import org.fcgate.pool.PoolManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,25 +43,41 @@ import org.slf4j.LoggerFactory;
  *   <li>the command returns 0 — after an abort too: the stop was asked for and done.</li>
  * </ol>
  * {@link #close()} alone (tests, errors) stops listening, then the pools, without the drain.
+ *
+ * <p>Configuration reload ({@link #reloadFrom}, {@code run} only): SIGHUP, {@code POST /reload} on the admin listener
+ * and {@link #reload} all ask the one {@link Reloader}, which runs {@link ConfigReload} one at a time. What is served
+ * is the {@link CurrentSite}, which a reload replaces without touching the listening socket. {@code serve} has no
+ * file: SIGHUP logs that, {@code POST /reload} answers 409.
  */
 final class RunningGateway implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunningGateway.class);
 
-    /** How long a JVM shutdown not caused by our signal handlers (SIGHUP, System.exit) waits for the cleanup. */
+    /** How long a JVM shutdown not caused by our signal handlers (System.exit, SIGQUIT...) waits for the cleanup. */
     private static final long SHUTDOWN_HOOK_WAIT_SECONDS = 20;
+    /**
+     * How long the stop waits for a configuration reload that is running before interrupting it (one waiting for new
+     * children to become ready then gives up and stops them).
+     */
+    private static final long RELOAD_STOP_WAIT_SECONDS = 5;
 
-    private final UpstreamFactory.Started upstreams;
+    private final CurrentSite sites;
+    private final LiveUpstreams upstreams;
+    private final LiveUpstreams.SiteUpstreams firstWired;
     private final Observability observability;
     private final HttpServer server;
-    private final ShutdownOptions shutdown;
+    private volatile ShutdownOptions shutdown;
     private final SystemdNotifier notifier;
     private final AccessLogging logging;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Reloader reloader;
 
-    private RunningGateway(UpstreamFactory.Started upstreams, Observability observability, HttpServer server,
-                           ShutdownOptions shutdown, SystemdNotifier notifier, AccessLogging logging) {
+    private RunningGateway(CurrentSite sites, LiveUpstreams upstreams, LiveUpstreams.SiteUpstreams firstWired,
+                           Observability observability, HttpServer server, ShutdownOptions shutdown,
+                           SystemdNotifier notifier, AccessLogging logging) {
+        this.sites = sites;
         this.upstreams = upstreams;
+        this.firstWired = firstWired;
         this.observability = observability;
         this.server = server;
         this.shutdown = shutdown;
@@ -92,36 +107,69 @@ final class RunningGateway implements AutoCloseable {
                                 AccessLogOptions logs, ShutdownOptions shutdown)
             throws IOException, InterruptedException {
         AccessLogging logging = AccessLogging.start(logs);
-        UpstreamFactory.Started started;
+        LiveUpstreams upstreams = new LiveUpstreams(managers);
+        LiveUpstreams.SiteUpstreams wired;
         try {
-            started = UpstreamFactory.start(config, managers);
+            wired = upstreams.build(config, UpstreamPlan.initial(config), LiveUpstreams.SiteUpstreams.none());
+            upstreams.retain(wired);
         } catch (RuntimeException e) {
+            upstreams.close(PoolManager.DEFAULT_SHUTDOWN_DEADLINE);
             logging.close();
             throw e;
         }
         Observability observability = Observability.disabled();
         try {
             if (admin.isPresent()) {
-                Collection<Pool> pools = started.manager().map(PoolManager::pools).orElse(List.of());
-                observability = Observability.start(admin.get(), pools);
+                observability = Observability.start(admin.get(), wired.pools());
                 observability.bind(logging);
-                for (FastCgiBackend backend : started.backends()) {
-                    if (!backend.servers().isEmpty()) {
-                        observability.bind(new UpstreamServerMetrics(backend.servers()));
-                    }
-                }
+                observability.upstreamServers(wired.externalServers());
             }
-            HttpServer server = HttpServer.start(config, started.upstreams(),
-                    observability.pipelineHook(logging.listeners(), logging.slowLog()));
+            CurrentSite sites = new CurrentSite(new Site(1, config, wired.upstreams()));
+            HttpServer server = HttpServer.start(sites, observability.pipelineHook(logging.listeners(),
+                    logging.slowLog()));
             observability.running();
-            return new RunningGateway(started, observability, server, shutdown, SystemdNotifier.fromEnvironment(),
-                    logging);
+            RunningGateway gateway = new RunningGateway(sites, upstreams, wired, observability, server, shutdown,
+                    SystemdNotifier.fromEnvironment(), logging);
+            observability.reloadWith(gateway::reload); // 409 until reloadFrom gives it a file (never for serve)
+            return gateway;
         } catch (IOException | InterruptedException | RuntimeException e) {
             observability.close();
-            started.close();
+            upstreams.close(PoolManager.DEFAULT_SHUTDOWN_DEADLINE);
             logging.close();
             throw e;
         }
+    }
+
+    /**
+     * Makes the configuration file {@code source} reloadable: SIGHUP (once {@link #serveUntilShutdown} runs),
+     * {@code POST /reload} and {@link #reload}. Call once, right after {@link #start}.
+     */
+    void reloadFrom(ConfigReload.Source source) {
+        if (reloader != null) {
+            throw new IllegalStateException("reload already configured");
+        }
+        ConfigReload reload = new ConfigReload(source, ConfigLoader.create(), sites, upstreams, firstWired,
+                observability, notifier, options -> shutdown = options, String.valueOf(server.localAddress()));
+        Reloader r = new Reloader(reload::reload);
+        reload.releaseOn(r.executor());
+        reloader = r;
+    }
+
+    /** Asks for a configuration reload (see {@link Reloader} for when it runs); never blocks. */
+    CompletableFuture<ReloadOutcome> reload(String cause) {
+        Reloader r = reloader;
+        if (r == null) {
+            LOG.info("{}: no configuration file to reload (fcgate serve takes its settings from the command line; "
+                    + "restart it to change them, or use fcgate run --config FILE)", cause);
+            return CompletableFuture.completedFuture(ReloadOutcome.unavailable(sites.get().generation(),
+                    "no configuration file to reload: fcgate serve takes its settings from the command line"));
+        }
+        return r.request(cause);
+    }
+
+    /** The site now served (tests). */
+    Site site() {
+        return sites.get();
     }
 
     int port() {
@@ -134,16 +182,23 @@ final class RunningGateway implements AutoCloseable {
     }
 
     Upstreams upstreams() {
-        return upstreams.upstreams();
+        return sites.get().upstreams();
+    }
+
+    /** The pool manager, once there is a managed pool (tests). */
+    Optional<PoolManager> manager() {
+        return upstreams.manager();
     }
 
     /**
      * Serves until SIGTERM or SIGINT, then stops gracefully (see the class comment), stops the pools and runs
-     * {@code afterwards}. Any other JVM shutdown (SIGHUP, SIGQUIT's default is a thread dump) goes through the
-     * shutdown hook, which stops listening and waits for this thread's cleanup as before.
+     * {@code afterwards}. SIGHUP asks for a configuration reload. Any other JVM shutdown (System.exit; SIGQUIT's
+     * default is a thread dump) goes through the shutdown hook, which stops listening and waits for this thread's
+     * cleanup as before.
      */
     void serveUntilShutdown(Runnable afterwards) throws InterruptedException {
         StopSignals signals = StopSignals.install();
+        ReloadSignal.install(() -> reload("SIGHUP"));
         CountDownLatch cleanedUp = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (closed.get()) {
@@ -181,8 +236,10 @@ final class RunningGateway implements AutoCloseable {
     /** Steps 1 to 4 of the class comment; {@code abort} completes at the second signal. */
     void drain(String cause, CompletableFuture<String> abort) throws InterruptedException {
         long start = System.nanoTime();
+        ShutdownOptions shutdown = this.shutdown;
         LOG.info("{} received: draining (shutdown_delay {}, shutdown_timeout {}); a second signal aborts", cause,
                 seconds(shutdown.delay()), seconds(shutdown.timeout()));
+        stopReloading();
         observability.draining();
         Connections connections = server.connections();
         notifier.stopping("draining, " + connections.inFlight() + " requests in flight");
@@ -207,6 +264,14 @@ final class RunningGateway implements AutoCloseable {
         abort.thenRun(() -> upstreams.manager().ifPresent(m -> m.shutdown(Duration.ZERO)));
         closeWith(poolDeadline.isNegative() ? Duration.ZERO : poolDeadline);
         LOG.info("stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    /** No reload starts from now on; one that runs may finish (bounded). */
+    private void stopReloading() {
+        Reloader r = reloader;
+        if (r != null) {
+            r.close(RELOAD_STOP_WAIT_SECONDS);
+        }
     }
 
     /** Waits up to {@code limit} for {@code event}; true if it happened. */
@@ -244,6 +309,7 @@ final class RunningGateway implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        stopReloading();
         observability.draining();
         try {
             server.close();

@@ -9,8 +9,8 @@ import sun.misc.Signal;
 /**
  * SIGTERM and SIGINT, taken over from the JVM so that they drain instead of running the shutdown hooks at once, and
  * the process exits 0 after a clean stop (the JVM's own handler exits 143 / 130). The first signal completes
- * {@link #first()}, the second {@link #second()} (abort what is left); later ones are only logged. SIGHUP keeps the
- * JVM's handler until configuration reload exists. {@code sun.misc.Signal} is in {@code jdk.unsupported}, which every
+ * {@link #first()}, the second {@link #second()} (abort what is left); later ones are only logged. SIGHUP is
+ * {@link ReloadSignal}'s. {@code sun.misc.Signal} is in {@code jdk.unsupported}, which every
  * JDK we run on exports; if it is refused, the JVM's handler stays and the shutdown hook stops the gateway as before.
  */
 final class StopSignals {

@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
  * sd_notify(3) for {@code Type=notify} units: one datagram per state change to the Unix socket named by
  * {@code NOTIFY_SOCKET} (a path, or {@code @name} for the abstract namespace). Messages are newline-separated
  * {@code KEY=VALUE} lines: {@code READY=1} once the public listener is up, {@code STOPPING=1} when the drain starts,
- * {@code STATUS=...} free text shown by {@code systemctl status}. Without {@code NOTIFY_SOCKET} nothing is sent.
+ * {@code RELOADING=1} with {@code MONOTONIC_USEC} when a configuration reload starts and {@code READY=1} again when it
+ * is over (applied or rejected), {@code STATUS=...} free text shown by {@code systemctl status}. Without
+ * {@code NOTIFY_SOCKET} nothing is sent.
  * A failed send is logged once at WARN and never stops the gateway (systemd then times the start out, which is the
  * right failure to see).
  */
@@ -48,6 +50,19 @@ final class SystemdNotifier {
 
     void ready(String status) {
         send("READY=1\nSTATUS=" + status);
+    }
+
+    /**
+     * A reload starts. {@code MONOTONIC_USEC} is CLOCK_MONOTONIC in microseconds, which systemd 253 and later require
+     * with {@code RELOADING=1} for {@code Type=notify-reload} units (older ones ignore it). {@link System#nanoTime()}
+     * is CLOCK_MONOTONIC on Linux (HotSpot reads it with clock_gettime), so the two clocks agree.
+     */
+    void reloading(String status) {
+        send("RELOADING=1\nMONOTONIC_USEC=" + monotonicMicros() + "\nSTATUS=" + status);
+    }
+
+    static long monotonicMicros() {
+        return System.nanoTime() / 1000;
     }
 
     void stopping(String status) {

@@ -19,7 +19,8 @@ interface Backend {
     String name();
 
     /**
-     * Asks for a connection registered on {@code loop}; exactly one callback method runs later, on {@code loop}.
+     * Asks for a connection registered on {@code loop}; exactly one callback method runs on {@code loop}, later or,
+     * when called on {@code loop} and the answer is at hand (an idle pool child), before this returns.
      * The returned handle gives up a request still waiting (queued, connecting): nothing is called after it.
      */
     Runnable open(EventLoop loop, String uri, Callback callback);
@@ -34,7 +35,7 @@ interface Backend {
      * {@code failedOn}.
      */
     default Runnable openFresh(EventLoop loop, String uri, List<BackendAddress> failedOn, Callback callback) {
-        return open(loop, uri, callback); // a managed pool connects afresh for every lease
+        return open(loop, uri, callback);
     }
 
     /**

@@ -16,6 +16,7 @@ public final class FastCgiBackend implements AutoCloseable {
     private final Backend backend;
     private final FastCgiUpstreamOptions options;
     private final LogRateLimiter stderrLimiter;
+    private volatile boolean closed;
 
     private FastCgiBackend(Backend backend, FastCgiUpstreamOptions options) {
         this.backend = backend;
@@ -80,6 +81,12 @@ public final class FastCgiBackend implements AutoCloseable {
     /** Stops handing out connections and closes idle ones; stops the health checks. */
     @Override
     public void close() {
+        closed = true;
         backend.close();
+    }
+
+    /** Whether {@link #close()} was called (a configuration reload closes backends no generation uses any more). */
+    public boolean isClosed() {
+        return closed;
     }
 }

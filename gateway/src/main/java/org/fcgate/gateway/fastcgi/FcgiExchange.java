@@ -357,7 +357,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         if (state != State.RUNNING) {
             return;
         }
-        Revocation why = session.revoked().getNow(null); // a managed child's; its connections are never reused
+        Revocation why = session.revoked().getNow(null); // a managed child's (revoked() tries the stale retry first)
         if (why != null) {
             revoked(why);
         } else {
@@ -421,6 +421,15 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     private void revoked(Revocation why) {
         if (state != State.RUNNING) {
+            return;
+        }
+        // A kept connection's child that exited before answering (php-cgi after PHP_FCGI_MAX_REQUESTS: our request
+        // crossed its exit) is the stale case, whichever the pool or the socket reports first.
+        if (why == Revocation.CHILD_FAILED && !retries.responseSeen() && retries.staleConnection(session, body)) {
+            LOG.info("kept connection's child exited before any response byte upstream={} uri={}; retrying once on a"
+                    + " fresh connection", upstream.name(), request.uri());
+            dropSession(Release.BROKEN, "child exited");
+            open(Attempt.FRESH_AFTER_STALE);
             return;
         }
         switch (why) {

@@ -19,8 +19,8 @@ import org.fcgate.gateway.error.RejectedException;
 import org.fcgate.gateway.metrics.RouteTag;
 import org.fcgate.gateway.path.RequestPath;
 import org.fcgate.gateway.route.Dispatch;
-import org.fcgate.gateway.route.Router;
-import org.fcgate.gateway.staticfiles.StaticFileResponder;
+import org.fcgate.gateway.site.CurrentSite;
+import org.fcgate.gateway.site.Site;
 import org.fcgate.gateway.upstream.UpstreamExchange;
 import org.fcgate.gateway.upstream.UpstreamRequest;
 import org.slf4j.Logger;
@@ -50,17 +50,17 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     /** Local redirects (RFC 3875 §6.2.2) one request may follow, like nginx's internal redirect bound of 10. */
     static final int MAX_LOCAL_REDIRECTS = 10;
 
-    private final Router router;
-    private final StaticFileResponder staticFiles;
+    private final CurrentSite sites;
     private final Http1RequestDecoder decoder;
     private Exchange current;
+    /** The site the current request entered (routes, static files), until the request is over; else null. */
+    private Site site;
     private long requestCount;
     /** An unexpected exception was answered with 500 (or cut the response): the connection is closing. */
     private boolean failed;
 
-    ExchangeHandler(Router router, StaticFileResponder staticFiles, Http1RequestDecoder decoder) {
-        this.router = router;
-        this.staticFiles = staticFiles;
+    ExchangeHandler(CurrentSite sites, Http1RequestDecoder decoder) {
+        this.sites = sites;
         this.decoder = decoder;
     }
 
@@ -81,6 +81,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof RequestHead head) {
             requestCount++;
             Connections.busy(ctx.channel(), true);
+            exitSite(); // a previous request's, had it not been released (defensive: one request at a time)
+            site = sites.enter();
             current = new Exchange(ctx, head);
             current.start(route(head));
         } else if (msg instanceof LastHttpContent last) {
@@ -139,7 +141,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             return new Dispatch.Refuse(Reason.NOT_FOUND);
         }
         try {
-            return router.dispatch(RequestPath.decode(head.target().rawPath()));
+            Site s = site != null ? site : sites.get(); // null only after the connection closed
+            return s.router().dispatch(RequestPath.decode(head.target().rawPath()));
         } catch (RejectedException e) {
             return new Dispatch.Refuse(e.reason());
         }
@@ -173,7 +176,16 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         if (current != null && current.body != null && !current.requestComplete) {
             current.body.abort();
         }
+        exitSite();
         ctx.fireChannelInactive();
+    }
+
+    /** The request is over (answered, or its connection closed): its site may drain. */
+    private void exitSite() {
+        if (site != null) {
+            site.exit();
+            site = null;
+        }
     }
 
     @Override
@@ -252,7 +264,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
                 }
                 try {
                     boolean encrypted = ctx.pipeline().get(SslHandler.class) != null;
-                    var response = staticFiles.respond(head.request(), file.file(), encrypted);
+                    Site s = site != null ? site : sites.get();
+                    var response = s.staticFiles().respond(head.request(), file.file(), encrypted);
                     writer.send(response.head(), response.body(), keepAlive);
                 } catch (IOException e) {
                     LOG.warn("static file unreadable conn={} file={}: {}", ctx.channel().id().asShortText(),
@@ -312,6 +325,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             if (current == this) {
                 current = null;
                 Connections.busy(ctx.channel(), false);
+                exitSite();
             }
             if (!keepAlive || !requestComplete) {
                 // Not reusable, or answered before the body was read (phase 2 upstreams may do this): do not guess

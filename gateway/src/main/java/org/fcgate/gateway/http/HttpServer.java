@@ -20,7 +20,8 @@ import java.util.function.Consumer;
 import io.netty.channel.ChannelPipeline;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.path.PathEncoding;
-import org.fcgate.gateway.route.Router;
+import org.fcgate.gateway.site.CurrentSite;
+import org.fcgate.gateway.site.Site;
 import org.fcgate.gateway.upstream.Upstreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,12 +64,22 @@ public final class HttpServer implements AutoCloseable {
      */
     public static HttpServer start(GatewayConfig config, Upstreams upstreams, Consumer<ChannelPipeline> pipelineHook)
             throws IOException, InterruptedException {
+        return start(new CurrentSite(new Site(1, config, upstreams)), pipelineHook);
+    }
+
+    /**
+     * Binds the current site's {@code listen} address and serves whatever site is current: a configuration reload
+     * replaces it in {@code sites} without touching the listening socket.
+     */
+    public static HttpServer start(CurrentSite sites, Consumer<ChannelPipeline> pipelineHook)
+            throws IOException, InterruptedException {
+        GatewayConfig config = sites.get().config();
         PathEncoding.warnUnlessUtf8();
         Transport transport = Epoll.isAvailable() ? Transport.EPOLL : Transport.NIO;
         IoHandlerFactory io = transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = transport == Transport.EPOLL
                 ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(io);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(eventLoops(), io);
         Connections connections = new Connections();
         ChannelFuture bound;
         try {
@@ -78,8 +89,7 @@ public final class HttpServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new HttpServerInitializer(config, new Router(config.routes(), upstreams), pipelineHook,
-                            connections))
+                    .childHandler(new HttpServerInitializer(sites, pipelineHook, connections))
                     .bind(config.listen().toSocketAddress())
                     .await();
         } catch (InterruptedException e) {
@@ -94,6 +104,16 @@ public final class HttpServer implements AutoCloseable {
         Channel ch = bound.channel();
         LOG.info("fcgate listening on {} ({})", ch.localAddress(), transport);
         return new HttpServer(group, ch, transport, connections);
+    }
+
+    /**
+     * One event loop per core, as nginx's {@code worker_processes auto}: every handler is non-blocking, and more loops
+     * than cores only add wake-ups, and moves of a kept child connection between loops, while the children need the
+     * same cores (Netty's default is two per core). {@code -Dio.netty.eventLoopThreads=N} still decides.
+     */
+    static int eventLoops() {
+        return io.netty.util.internal.SystemPropertyUtil.getInt("io.netty.eventLoopThreads",
+                io.netty.util.NettyRuntime.availableProcessors());
     }
 
     public int port() {

@@ -7,8 +7,7 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import java.util.function.Consumer;
 import org.fcgate.gateway.config.GatewayConfig;
-import org.fcgate.gateway.route.Router;
-import org.fcgate.gateway.staticfiles.StaticFileResponder;
+import org.fcgate.gateway.site.CurrentSite;
 
 /**
  * Pipeline of one client connection (inbound top to bottom, outbound bottom to top):
@@ -19,40 +18,32 @@ import org.fcgate.gateway.staticfiles.StaticFileResponder;
  *   exchange  ExchangeHandler      routing, static files, upstream seam, one request at a time
  * </pre>
  * A connection from an address that already has {@code maxConnectionsPerIp} open is closed here, before any handler
- * is added ({@link PerIpConnections}).
+ * is added ({@link PerIpConnections}). Limits, timeouts and the per-IP cap are those of the site current at accept
+ * (a reload applies them to new connections); routes are chosen per request ({@link ExchangeHandler}).
  */
 public final class HttpServerInitializer extends ChannelInitializer<SocketChannel> {
 
-    private final GatewayConfig config;
-    private final Router router;
-    private final StaticFileResponder staticFiles;
+    private final CurrentSite sites;
     private final Consumer<ChannelPipeline> pipelineHook;
     private final PerIpConnections perIp;
     private final Connections connections;
 
-    public HttpServerInitializer(GatewayConfig config, Router router) {
-        this(config, router, p -> { });
-    }
-
-    /** {@code pipelineHook} may add handlers around the ones below (metrics). */
-    public HttpServerInitializer(GatewayConfig config, Router router, Consumer<ChannelPipeline> pipelineHook) {
-        this(config, router, pipelineHook, new Connections());
-    }
-
-    /** As above; every connection joins {@code connections} (the shutdown drain). */
-    HttpServerInitializer(GatewayConfig config, Router router, Consumer<ChannelPipeline> pipelineHook,
-                          Connections connections) {
+    /**
+     * Each connection takes its limits and timeouts from the site current when it is accepted, and each request is
+     * routed by the site current when its head arrives; {@code pipelineHook} may add handlers around the ones above
+     * (metrics); every connection joins {@code connections} (the shutdown drain).
+     */
+    public HttpServerInitializer(CurrentSite sites, Consumer<ChannelPipeline> pipelineHook, Connections connections) {
+        this.sites = sites;
         this.connections = connections;
         this.pipelineHook = pipelineHook;
-        this.config = config;
-        this.router = router;
-        this.staticFiles = new StaticFileResponder(config.staticOptions());
-        this.perIp = new PerIpConnections(config.limits().maxConnectionsPerIp(), System::nanoTime);
+        this.perIp = new PerIpConnections(sites.get().config().limits().maxConnectionsPerIp(), System::nanoTime);
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        if (!perIp.admit(ch)) {
+        GatewayConfig config = sites.get().config();
+        if (!perIp.admit(ch, config.limits().maxConnectionsPerIp())) {
             ch.close();
             return;
         }
@@ -61,7 +52,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
         p.addLast("decoder", decoder);
         p.addLast("encoder", new HttpResponseEncoder());
         p.addLast("chunked", new ChunkedWriteHandler());
-        p.addLast("exchange", new ExchangeHandler(router, staticFiles, decoder));
+        p.addLast("exchange", new ExchangeHandler(sites, decoder));
         pipelineHook.accept(p);
         connections.add(ch);
     }

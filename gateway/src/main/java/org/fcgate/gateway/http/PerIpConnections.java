@@ -43,6 +43,11 @@ final class PerIpConnections {
      * at the cap: the caller closes the channel.
      */
     boolean admit(Channel ch) {
+        return admit(ch, max);
+    }
+
+    /** As {@link #admit(Channel)} with the cap {@code max} (0: unlimited) instead of the constructor's. */
+    boolean admit(Channel ch, int max) {
         InetAddress ip = addressOf(ch.remoteAddress());
         if (max == 0 || ip == null) {
             return true;
@@ -54,7 +59,7 @@ final class PerIpConnections {
             return admitted[0] ? now + 1 : n;
         });
         if (!admitted[0]) {
-            refusedOne(ip);
+            refusedOne(ip, max);
             return false;
         }
         ch.closeFuture().addListener(f -> open.computeIfPresent(ip, (k, n) -> n > 1 ? n - 1 : null));
@@ -69,7 +74,7 @@ final class PerIpConnections {
         return open.getOrDefault(ip, 0);
     }
 
-    private void refusedOne(InetAddress ip) {
+    private void refusedOne(InetAddress ip, int max) {
         refused.incrementAndGet();
         unreported.incrementAndGet();
         long now = nanoClock.getAsLong();

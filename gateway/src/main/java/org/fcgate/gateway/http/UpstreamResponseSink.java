@@ -35,6 +35,9 @@ final class UpstreamResponseSink implements ResponseSink {
     private State state = State.NO_HEAD;
     private boolean keepAlive;
     private boolean dropBody;
+    /** A flush of written content is queued on the loop: body bytes go out once per loop turn, not once per chunk. */
+    private boolean flushQueued;
+    private final Runnable flush = this::flushQueued;
 
     UpstreamResponseSink(ChannelHandlerContext ctx, RequestHead request, ResponseWriter writer, Runnable onStart,
                          Consumer<String> localRedirect) {
@@ -77,7 +80,19 @@ final class UpstreamResponseSink implements ResponseSink {
             chunk.release();
             return ctx.executor().newSucceededFuture(null);
         }
-        return ctx.writeAndFlush(new DefaultHttpContent(chunk));
+        // Flushed at the end of this loop turn (Netty's FlushConsolidationHandler idea): when the upstream's last
+        // bytes and its end arrive in one read, as for most short responses, body and end go out in one write.
+        Future<Void> written = ctx.write(new DefaultHttpContent(chunk));
+        if (!flushQueued) {
+            flushQueued = true;
+            ctx.executor().execute(flush);
+        }
+        return written;
+    }
+
+    private void flushQueued() {
+        flushQueued = false;
+        ctx.flush();
     }
 
     @Override
@@ -120,6 +135,7 @@ final class UpstreamResponseSink implements ResponseSink {
         }
         if (state == State.HEAD_SENT) {
             state = State.ENDED;
+            ctx.flush(); // what arrived goes out before the cut (R46, R48), even if its flush is still queued
             ctx.close();
             return;
         }

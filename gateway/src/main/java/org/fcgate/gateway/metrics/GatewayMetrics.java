@@ -35,6 +35,7 @@ public final class GatewayMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final HttpMetrics http = new HttpMetrics(registry);
     private final Map<String, PoolMetrics> pools = new LinkedHashMap<>();
+    private final Map<String, UpstreamServerMetrics> serverGroups = new LinkedHashMap<>();
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private volatile SlowRequestLog slowLog; // null: slow_request_timeout off, every pool counts 0
 
@@ -80,6 +81,63 @@ public final class GatewayMetrics implements AutoCloseable {
     public long slowRequests(String pool) {
         SlowRequestLog log = slowLog;
         return log == null ? 0 : log.count(pool);
+    }
+
+    /**
+     * After a configuration reload: {@code current} are the pools now in force, one per name. A new name gets its
+     * meters; a new generation of a known name is measured under the same meters ({@link PoolMetrics#switchTo});
+     * a name no longer there loses its meters (the series end).
+     */
+    public synchronized void pools(Collection<Pool> current) {
+        Map<String, Pool> byName = new LinkedHashMap<>();
+        current.forEach(p -> byName.put(p.name(), p));
+        for (var it = pools.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!byName.containsKey(e.getKey())) {
+                e.getValue().remove(registry);
+                it.remove();
+            }
+        }
+        for (Pool p : byName.values()) {
+            PoolMetrics m = pools.get(p.name());
+            if (m == null) {
+                pools.put(p.name(), new PoolMetrics(p, registry, this::slowRequests));
+            } else {
+                m.switchTo(p);
+            }
+        }
+    }
+
+    /**
+     * The {@code fastcgi_servers} groups in force, by name: a new group, or one whose servers are not the same objects
+     * as before (a reload gave it new connections), gets fresh series; a group no longer there loses its series.
+     */
+    public synchronized void upstreamServers(Map<String, List<org.fcgate.gateway.fastcgi.ExternalServer>> groups) {
+        for (var it = serverGroups.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            List<org.fcgate.gateway.fastcgi.ExternalServer> now = groups.get(e.getKey());
+            if (now == null || !sameObjects(now, e.getValue().servers())) {
+                e.getValue().remove(registry);
+                it.remove();
+            }
+        }
+        groups.forEach((name, servers) -> serverGroups.computeIfAbsent(name, n -> {
+            UpstreamServerMetrics m = new UpstreamServerMetrics(servers);
+            m.bindTo(registry);
+            return m;
+        }));
+    }
+
+    private static boolean sameObjects(List<?> a, List<?> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (a.get(i) != b.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The exposition for {@code acceptHeader}: OpenMetrics when the scraper asks for it, else text 0.0.4. */

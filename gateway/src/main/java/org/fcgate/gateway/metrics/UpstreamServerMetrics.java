@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.Meter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 import org.fcgate.gateway.fastcgi.ExternalServer;
@@ -18,6 +20,7 @@ import org.fcgate.gateway.fastcgi.ServerHealth;
 public final class UpstreamServerMetrics implements MeterBinder {
 
     private final List<ExternalServer> servers;
+    private final List<Meter> meters = new ArrayList<>();
 
     public UpstreamServerMetrics(List<ExternalServer> servers) {
         this.servers = List.copyOf(servers);
@@ -29,12 +32,12 @@ public final class UpstreamServerMetrics implements MeterBinder {
             ServerHealth h = s.health();
             Tags tags = Tags.of("upstream", h.upstream(), "server", h.server());
             // available() rather than up(): an ejected server whose time has come (checks off) shows 1 at once.
-            Gauge.builder("fcgate.upstream.server.up", h, x -> x.available(System.nanoTime()) ? 1 : 0).tags(tags)
-                    .description("1 while the server takes requests, 0 while it is ejected or failing its health"
-                            + " checks").register(registry);
-            Gauge.builder("fcgate.upstream.server.connections", s, ExternalServer::openConnections).tags(tags)
-                    .description("Connections open to the server: connecting, busy and kept idle")
-                    .register(registry);
+            meters.add(Gauge.builder("fcgate.upstream.server.up", h, x -> x.available(System.nanoTime()) ? 1 : 0)
+                    .tags(tags).description("1 while the server takes requests, 0 while it is ejected or failing its"
+                            + " health checks").register(registry));
+            meters.add(Gauge.builder("fcgate.upstream.server.connections", s, ExternalServer::openConnections)
+                    .tags(tags).description("Connections open to the server: connecting, busy and kept idle")
+                    .register(registry));
             counter(registry, "fcgate.upstream.server.failures", "Requests the server failed before any byte of"
                     + " its answer: connect refused or timed out, connection lost or silent", tags, h,
                     ServerHealth::failures);
@@ -47,8 +50,19 @@ public final class UpstreamServerMetrics implements MeterBinder {
         }
     }
 
-    private static void counter(MeterRegistry registry, String name, String help, Tags tags, ServerHealth h,
-                                ToDoubleFunction<ServerHealth> f) {
-        FunctionCounter.builder(name, h, f).tags(tags).description(help).register(registry);
+    /** The servers measured (a reload compares them to tell a kept group from a replaced one). */
+    public List<ExternalServer> servers() {
+        return servers;
+    }
+
+    /** Removes what {@link #bindTo} registered (the group was replaced or removed by a configuration reload). */
+    public void remove(MeterRegistry registry) {
+        meters.forEach(registry::remove);
+        meters.clear();
+    }
+
+    private void counter(MeterRegistry registry, String name, String help, Tags tags, ServerHealth h,
+                         ToDoubleFunction<ServerHealth> f) {
+        meters.add(FunctionCounter.builder(name, h, f).tags(tags).description(help).register(registry));
     }
 }

@@ -26,9 +26,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * R69: the admin listener's control endpoints against a real pool of the sample app. GET is 405; no or a wrong
+ * R69: the admin listener's control endpoints against real pools of the sample app. GET is 405; no or a wrong
  * token is 401; a cross-origin POST is 403 even with the token; without a configured token the endpoints do not
- * exist (404); with it, reload replaces every child and scale changes max_children live.
+ * exist (404); with it, reload replaces every child, scale changes max_children live, and kill stops only a live child
+ * of the named pool (the gateway's own pid, pid 1, another pool's child and unknown pids are refused with 403).
+ * {@code POST /reload} answers what the installed {@link ReloadTrigger} did (409 when there is nothing to reload).
  */
 class ControlR69IT {
 
@@ -40,6 +42,7 @@ class ControlR69IT {
 
     static PoolManager manager;
     static Pool pool;
+    static Pool other;
     static Observability controlled;
     static Observability readOnly;
     static final HttpClient http = HttpClient.newHttpClient();
@@ -49,10 +52,13 @@ class ControlR69IT {
         manager = TestPools.manager();
         pool = manager.addPool(PoolConfig.builder("app", TestPools.legacyApp()).pm(PmMode.STATIC).maxChildren(2)
                 .killGrace(Duration.ofSeconds(2)).build());
+        other = manager.addPool(PoolConfig.builder("other", TestPools.legacyApp()).pm(PmMode.STATIC).maxChildren(1)
+                .build());
         controlled = Observability.start(new AdminOptions(new ListenAddress("127.0.0.1", 0),
-                Optional.of(AdminToken.of(TOKEN))), List.of(pool));
+                Optional.of(AdminToken.of(TOKEN))), List.of(pool, other));
         readOnly = Observability.start(new ListenAddress("127.0.0.1", 0), List.of(pool));
-        await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2
+                && other.snapshot().count(ChildState.IDLE) == 1);
     }
 
     @AfterAll
@@ -109,10 +115,81 @@ class ControlR69IT {
     }
 
     @Test
-    void configurationReloadIsNotImplementedYet() throws Exception {
+    void R69_reloadRefusesGetMissingTokensAndOtherOrigins() throws Exception {
+        HttpResponse<String> get = send(controlled, "GET", "/reload", Optional.of(TOKEN), Optional.empty());
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(get.headers().firstValue("allow")).hasValue("POST");
+        assertThat(send(controlled, "POST", "/reload", Optional.empty(), Optional.empty()).statusCode())
+                .isEqualTo(401);
+        assertThat(send(controlled, "POST", "/reload", Optional.of("wrong-token-0123456789"), Optional.empty())
+                .statusCode()).isEqualTo(401);
+        assertThat(send(controlled, "POST", "/reload", Optional.of(TOKEN), Optional.of("http://evil.example"))
+                .statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void reloadWithoutAConfigurationFileIsAConflict() throws Exception {
         HttpResponse<String> r = send(controlled, "POST", "/reload", Optional.of(TOKEN), Optional.empty());
-        assertThat(r.statusCode()).isEqualTo(501);
-        assertThat(r.body()).contains("not implemented yet");
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(r.body()).contains("not reloaded", "configuration reload is not available here");
+    }
+
+    @Test
+    void reloadAnswersWhatTheTriggerDidOnceItIsDone() throws Exception {
+        java.util.concurrent.CompletableFuture<ReloadOutcome> outcome = new java.util.concurrent.CompletableFuture<>();
+        controlled.reloadWith(cause -> outcome);
+        try {
+            var pending = http.sendAsync(request(controlled, "POST", "/reload", Optional.of(TOKEN), Optional.empty(),
+                    ""), HttpResponse.BodyHandlers.ofString());
+            assertThat(send(controlled, "GET", "/ping", Optional.empty(), Optional.empty()).body())
+                    .as("the admin listener keeps answering while a reload runs").isEqualTo("pong\n");
+            assertThat(pending).isNotDone();
+            outcome.complete(new ReloadOutcome(ReloadOutcome.Result.REJECTED, 3, List.of(), List.of(),
+                    List.of("routes[0].match (\"x\") unknown", "pools.php.max_children (0) must be at least 1")));
+            HttpResponse<String> r = pending.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(422);
+            assertThat(r.body()).isEqualTo("rejected: 2 errors; still serving configuration generation 3\n"
+                    + "error: routes[0].match (\"x\") unknown\n"
+                    + "error: pools.php.max_children (0) must be at least 1\n");
+        } finally {
+            controlled.reloadWith(ReloadTrigger.NONE);
+        }
+    }
+
+    @Test
+    void R69_killStopsOnlyALiveChildOfTheNamedPool() throws Exception {
+        long gateway = ProcessHandle.current().pid();
+        long otherChild = other.snapshot().children().get(0).pid();
+        for (String pid : List.of(Long.toString(gateway), "1", Long.toString(otherChild), "999999999")) {
+            HttpResponse<String> r = send(controlled, "POST", "/pools/app/kill?pid=" + pid, Optional.of(TOKEN),
+                    Optional.empty());
+            assertThat(r.statusCode()).as("pid " + pid).isEqualTo(403);
+            assertThat(r.body()).isEqualTo("forbidden: pid " + pid + " is not a child of pool app\n");
+        }
+        assertThat(ProcessHandle.of(otherChild)).as("the other pool's child is untouched")
+                .hasValueSatisfying(h -> assertThat(h.isAlive()).isTrue());
+        assertThat(send(controlled, "POST", "/pools/app/kill?pid=abc", Optional.of(TOKEN), Optional.empty())
+                .statusCode()).isEqualTo(400);
+        assertThat(send(controlled, "POST", "/pools/app/kill", Optional.of(TOKEN), Optional.empty()).statusCode())
+                .isEqualTo(400);
+        assertThat(send(controlled, "GET", "/pools/app/kill?pid=1", Optional.of(TOKEN), Optional.empty())
+                .statusCode()).isEqualTo(405);
+        assertThat(send(controlled, "POST", "/pools/app/kill?pid=1", Optional.empty(), Optional.empty())
+                .statusCode()).isEqualTo(401);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2);
+        long victim = pool.snapshot().children().get(0).pid();
+        long killedBefore = pool.snapshot().counters().exits(org.fcgate.pool.status.ExitReason.KILLED);
+        HttpResponse<String> kill = send(controlled, "POST", "/pools/app/kill", Optional.of(TOKEN), Optional.empty(),
+                "pid=" + victim);
+        assertThat(kill.statusCode()).as(kill.body()).isEqualTo(200);
+        assertThat(kill.body()).startsWith("child " + victim + " of pool app: SIGTERM sent");
+        await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.of(victim).map(h -> !h.isAlive())
+                .orElse(true));
+        await().atMost(Duration.ofSeconds(60)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2
+                && !pids().contains(victim));
+        assertThat(pool.snapshot().counters().exits(org.fcgate.pool.status.ExitReason.KILLED))
+                .isEqualTo(killedBefore + 1);
     }
 
     @Test
@@ -158,6 +235,11 @@ class ControlR69IT {
 
     private static HttpResponse<String> send(Observability admin, String method, String path, Optional<String> token,
                                              Optional<String> origin, String form) throws Exception {
+        return http.send(request(admin, method, path, token, origin, form), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest request(Observability admin, String method, String path, Optional<String> token,
+                                       Optional<String> origin, String form) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + path))
                 .method(method, form.isEmpty() ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(form));
@@ -166,6 +248,6 @@ class ControlR69IT {
         }
         token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
         origin.ifPresent(o -> b.header("Origin", o));
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return b.build();
     }
 }

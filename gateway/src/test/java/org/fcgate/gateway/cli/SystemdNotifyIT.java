@@ -24,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * sd_notify as systemd sees it: the test binds the datagram socket systemd would bind, starts
  * {@code java -jar target/fcgate.jar run} with {@code NOTIFY_SOCKET} naming it (a path, then an abstract
- * {@code @name}), and reads READY=1 once the listener is up, then STOPPING=1 and STATUS lines after SIGTERM.
+ * {@code @name}), and reads READY=1 once the listener is up; after SIGHUP RELOADING=1 with MONOTONIC_USEC (on the
+ * test's own CLOCK_MONOTONIC) and READY=1 again, for an unchanged and a changed file; then STOPPING=1 and STATUS lines
+ * after SIGTERM.
  */
 class SystemdNotifyIT {
 
@@ -89,6 +91,22 @@ class SystemdNotifyIT {
         String port = line.replaceAll(".* on port (\\d+).*", "$1");
 
         assertThat(next()).isEqualTo("READY=1\nSTATUS=serving 0 pools on /127.0.0.1:" + port);
+
+        long before = System.nanoTime() / 1000;
+        hangUp();
+        String reloading = next();
+        long after = System.nanoTime() / 1000;
+        assertThat(reloading).matches("RELOADING=1\nMONOTONIC_USEC=\\d+\nSTATUS=reloading configuration \\(SIGHUP\\)");
+        long monotonic = Long.parseLong(reloading.replaceAll("(?s).*MONOTONIC_USEC=(\\d+).*", "$1"));
+        assertThat(monotonic).as("CLOCK_MONOTONIC, the clock systemd compares it with").isBetween(before, after);
+        assertThat(next()).isEqualTo("READY=1\nSTATUS=serving 0 pools on /127.0.0.1:" + port
+                + ", configuration generation 1 (unchanged)");
+
+        Files.writeString(config, Files.readString(config).replace("routes:", "server_name: [example.test]\nroutes:"));
+        hangUp();
+        assertThat(next()).startsWith("RELOADING=1\n");
+        assertThat(next()).isEqualTo("READY=1\nSTATUS=serving 0 pools on /127.0.0.1:" + port
+                + ", configuration generation 2");
         gateway.destroy(); // SIGTERM
         List<String> stopping = new ArrayList<>();
         stopping.add(next());
@@ -98,6 +116,12 @@ class SystemdNotifyIT {
                 "STATUS=draining, 0 requests in flight", "STATUS=stopping pools");
         assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(gateway.exitValue()).isZero();
+    }
+
+    private void hangUp() throws Exception {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(gateway.pid())).start();
+        assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
     }
 
     /** The next datagram, waiting up to 30 s. */

@@ -12,7 +12,10 @@ import org.fcgate.gateway.config.ShutdownOptions;
 import org.fcgate.pool.config.PoolConfig;
 import org.junit.jupiter.api.Test;
 
-/** deploy/fcgate.service agrees with the code: notify type, mixed kill mode, a stop timeout above the drain. */
+/**
+ * deploy/fcgate.service agrees with the code: notify type, mixed kill mode, a stop timeout above the drain, reload by
+ * SIGHUP.
+ */
 class SystemdUnitTest {
 
     private static final Path UNIT = Path.of("..", "deploy", "fcgate.service");
@@ -34,6 +37,14 @@ class SystemdUnitTest {
                 .doesNotContainKey("MemoryDenyWriteExecute");
         assertThat(service.get("ExecStart")).isEqualTo(
                 "/usr/bin/java -jar /opt/fcgate/fcgate.jar run --config /etc/fcgate/fcgate.yaml");
+    }
+
+    @Test
+    void reloadIsSighupWhichTheGatewayHandles() throws Exception {
+        assertThat(section("Service")).containsEntry("ExecReload", "/bin/kill -HUP $MAINPID");
+        assertThat(Files.readString(UNIT)).as("the documented alternatives")
+                .contains("#   ExecReload=/usr/bin/java -jar /opt/fcgate/fcgate.jar reload --config "
+                        + "/etc/fcgate/fcgate.yaml", "Type=notify-reload");
     }
 
     /** The {@code KEY=VALUE} lines of one {@code [section]} (comments and blank lines skipped; last value wins). */

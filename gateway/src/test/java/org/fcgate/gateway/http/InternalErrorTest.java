@@ -13,14 +13,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.HttpLimits;
+import org.fcgate.gateway.config.ListenAddress;
 import org.fcgate.gateway.config.StaticOptions;
 import org.fcgate.gateway.config.Timeouts;
 import org.fcgate.gateway.path.DocumentRoot;
 import org.fcgate.gateway.route.PathMatcher;
 import org.fcgate.gateway.route.Route;
-import org.fcgate.gateway.route.Router;
-import org.fcgate.gateway.staticfiles.StaticFileResponder;
+import org.fcgate.gateway.site.CurrentSite;
+import org.fcgate.gateway.site.Site;
 import org.fcgate.gateway.upstream.Upstream;
 import org.fcgate.gateway.upstream.UpstreamExchange;
 import org.fcgate.gateway.upstream.UpstreamRequest;
@@ -53,11 +55,13 @@ class InternalErrorTest {
                 throw new IllegalStateException("bug in the upstream");
             }
         };
-        Router router = new Router(List.of(new Route.FastCgi(new PathMatcher.Extension(Set.of(".php")), root,
-                Set.of(".php"), "php")), Upstreams.of(Map.of("php", broken)));
+        GatewayConfig config = new GatewayConfig(ListenAddress.defaults(), HttpLimits.defaults(), Timeouts.defaults(),
+                StaticOptions.defaults(), List.of(new Route.FastCgi(new PathMatcher.Extension(Set.of(".php")), root,
+                Set.of(".php"), "php")));
+        Site site = new Site(1, config, Upstreams.of(Map.of("php", broken)));
         Http1RequestDecoder decoder = new Http1RequestDecoder(HttpLimits.defaults(), Timeouts.defaults());
         return new EmbeddedChannel(decoder, new HttpResponseEncoder(), new ChunkedWriteHandler(),
-                new ExchangeHandler(router, new StaticFileResponder(StaticOptions.defaults()), decoder));
+                new ExchangeHandler(new CurrentSite(site), decoder));
     }
 
     @Test

@@ -73,6 +73,70 @@ public final class FcgateProcess implements AutoCloseable {
         return new FcgateProcess(p, port);
     }
 
+    /**
+     * {@code fcgate run --config FILE args}: the file must listen on 127.0.0.1:{@code port} (the caller wrote it there,
+     * e.g. with {@link NginxProcess#freeLoopbackPort()}); waits until that port accepts.
+     */
+    public static FcgateProcess run(Path dir, Path config, int port, List<String> args, Map<String, String> env) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-jar", jar().toString(), "run", "--config", config.toString()));
+        command.addAll(args);
+        PeerProcess p = PeerProcess.start("fcgate", command, env, dir, dir.resolve("fcgate.log"));
+        try {
+            p.awaitAccepting(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        } catch (RuntimeException | AssertionError e) {
+            p.close();
+            throw e;
+        }
+        return new FcgateProcess(p, port);
+    }
+
+    /** What a short {@code fcgate} command printed (stdout and stderr together) and its exit status. */
+    public record CommandResult(int exit, String output) {
+    }
+
+    /** Runs {@code java -jar fcgate.jar args} to its end (e.g. {@code reload --config FILE}), within PATIENCE. */
+    public static CommandResult command(Path dir, List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar().toString()));
+        command.addAll(args);
+        try {
+            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(PeerProcess.PATIENCE.toSeconds(), TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError(command + " did not finish: " + new String(out, StandardCharsets.UTF_8));
+            }
+            return new CommandResult(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Sends {@code SIG<name>} (e.g. {@code HUP}) to the gateway {@code times} times in a row, from one shell. */
+    public void signal(String name, int times) {
+        String kill = "kill -" + name + " " + process.pid();
+        String script = String.join("; ", java.util.Collections.nCopies(times, kill));
+        try {
+            Process p = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(PeerProcess.PATIENCE.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new AssertionError(script + " failed: " + new String(out, StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
     /** The shaded jar; fails with how to build it when it is not there. */
     static Path jar() {
         Path jar = Path.of(System.getProperty("fcgate.jar", "../gateway/target/fcgate.jar")).toAbsolutePath()

@@ -52,7 +52,8 @@ public record PoolConfig(
         OptionalInt rlimitNofile,
         OptionalInt rlimitCore,
         int logLineMaxBytes,
-        int logLinesPerSecond) {
+        int logLinesPerSecond,
+        boolean keepConn) {
 
     public PoolConfig {
         command = List.copyOf(command);
@@ -84,7 +85,7 @@ public record PoolConfig(
                 .crashThreshold(crashThreshold).crashWindow(crashWindow).crashBackoffInitial(crashBackoffInitial)
                 .crashBackoffMax(crashBackoffMax).clearEnv(clearEnv).env(env).workingDir(workingDir).user(user)
                 .group(group).allowRoot(allowRoot).logLineMaxBytes(logLineMaxBytes)
-                .logLinesPerSecond(logLinesPerSecond);
+                .logLinesPerSecond(logLinesPerSecond).keepConn(keepConn);
         rlimitNofile.ifPresent(b::rlimitNofile);
         rlimitCore.ifPresent(b::rlimitCore);
         return b;
@@ -127,6 +128,7 @@ public record PoolConfig(
         private OptionalInt rlimitCore = OptionalInt.empty();
         private int logLineMaxBytes = 8192;
         private int logLinesPerSecond = 100;
+        private boolean keepConn = true;
 
         private Builder(String name, List<String> command) {
             this.name = Objects.requireNonNull(name, "name");
@@ -169,6 +171,11 @@ public record PoolConfig(
         public Builder rlimitCore(int v) { rlimitCore = OptionalInt.of(v); return this; }
         public Builder logLineMaxBytes(int v) { logLineMaxBytes = v; return this; }
         public Builder logLinesPerSecond(int v) { logLinesPerSecond = v; return this; }
+        /**
+         * Whether a lease holder may keep its FastCGI connection to a child for the child's next lease
+         * ({@code keep_conn}; see {@link org.fcgate.pool.ChildConnection}). Off: one connection per request.
+         */
+        public Builder keepConn(boolean v) { keepConn = v; return this; }
 
         public PoolConfig build() {
             List<ConfigException.Problem> errors = new ArrayList<>();
@@ -239,7 +246,7 @@ public record PoolConfig(
                     rssHardLimitKb, requestTimeout, killGrace, queueMax, queueTimeout, retryAfter, spawnTimeout,
                     spawnRatePerSecond, crashThreshold, crashWindow, crashBackoffInitial, crashBackoffMax,
                     clearEnv, env, workingDir, user, group, allowRoot, rlimitNofile, rlimitCore,
-                    logLineMaxBytes, logLinesPerSecond);
+                    logLineMaxBytes, logLinesPerSecond, keepConn);
         }
     }
 

@@ -76,6 +76,16 @@ public final class ProcessLauncher implements ChildLauncher {
     public ProcessLauncher(PoolConfig config, POSIX posix, Spawner spawner, RuntimeDirectory runtime,
                            ScheduledExecutorService scheduler, ExecutorService probes, OutputSink sink,
                            CommandLine commandLine) {
+        this(config, posix, spawner, runtime, config.name(), scheduler, probes, sink, commandLine);
+    }
+
+    /**
+     * As above, with the children's sockets in {@code runtime}'s directory {@code directory} (a second generation
+     * of a pool needs its own: child ids, and so socket names, start again at 1).
+     */
+    public ProcessLauncher(PoolConfig config, POSIX posix, Spawner spawner, RuntimeDirectory runtime,
+                           String directory, ScheduledExecutorService scheduler, ExecutorService probes,
+                           OutputSink sink, CommandLine commandLine) {
         this.config = config;
         this.posix = posix;
         this.spawner = spawner;
@@ -85,7 +95,7 @@ public final class ProcessLauncher implements ChildLauncher {
         this.commandLine = commandLine;
         this.program = CommandLine.resolve(config.command().get(0), System.getenv("PATH"));
         this.ids = resolveIds(config, posix);
-        this.poolDir = runtime.poolDirectory(config.name());
+        this.poolDir = runtime.poolDirectory(directory);
         if (ids != null) {
             runtime.allowTraverse();
             if (posix.chown(poolDir.toString(), (int) ids.uid(), (int) ids.gid()) != 0) {

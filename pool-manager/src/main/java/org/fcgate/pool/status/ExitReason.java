@@ -23,5 +23,7 @@ public enum ExitReason {
     /** Replaced by a rolling restart. */
     RESTART,
     /** Stopped by drain or shutdown. */
-    SHUTDOWN
+    SHUTDOWN,
+    /** Stopped on an operator's request ({@code Pool.stopChild}, the admin listener's {@code kill}). */
+    KILLED
 }

@@ -46,4 +46,19 @@ public record PoolCounters(
     public long exits(ExitReason reason) {
         return exits.getOrDefault(reason, 0L);
     }
+
+    /**
+     * The counters of two generations of one pool as one (a pool replaced by a configuration reload): totals add up,
+     * the queue length now adds up, the peaks are the larger of the two.
+     */
+    public PoolCounters plus(PoolCounters o) {
+        Map<ExitReason, Long> sum = new java.util.EnumMap<>(ExitReason.class);
+        exits.forEach((k, v) -> sum.merge(k, v, Long::sum));
+        o.exits.forEach((k, v) -> sum.merge(k, v, Long::sum));
+        return new PoolCounters(leases + o.leases, rejectedQueueFull + o.rejectedQueueFull,
+                rejectedQueueTimeout + o.rejectedQueueTimeout, rejectedUnavailable + o.rejectedUnavailable,
+                queueLength + o.queueLength, Math.max(maxQueueLength, o.maxQueueLength),
+                queueWaitTotal.plus(o.queueWaitTotal), maxChildrenReached + o.maxChildrenReached, spawns + o.spawns,
+                sum, Math.max(maxActive, o.maxActive));
+    }
 }

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.fcgate.gateway.accesslog.AccessLogOptions;
+import org.fcgate.gateway.admin.AdminConfig;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.UpstreamConfig;
 import org.fcgate.gateway.path.DocumentRoot;
@@ -58,7 +59,7 @@ public final class ConfigLoader {
         TopLevel settings = parts.settings();
         return new LoadedConfig(new GatewayConfig(settings.listen(), settings.limits(), settings.timeouts(),
                 settings.staticOptions(), parts.routes(), settings.serverNames(), parts.upstreams()),
-                parts.accessLog(), settings.shutdown());
+                parts.accessLog(), settings.shutdown(), parts.admin());
     }
 
     /**
@@ -87,10 +88,10 @@ public final class ConfigLoader {
 
     /** What a valid file holds, before it becomes a {@link GatewayConfig} (which needs at least one route). */
     private record Parts(TopLevel settings, List<UpstreamConfig> upstreams, List<Route> routes,
-                         AccessLogOptions accessLog) {
+                         AccessLogOptions accessLog, AdminConfig admin) {
 
-        Parts withAccessLog(AccessLogOptions logs) {
-            return new Parts(settings, upstreams, routes, logs);
+        Parts with(AccessLogOptions logs, AdminConfig admin) {
+            return new Parts(settings, upstreams, routes, logs, admin);
         }
     }
 
@@ -114,10 +115,11 @@ public final class ConfigLoader {
         Optional<Parts> parts = top.flatMap(t -> read(t, baseDir, routesRequired, problems));
         AccessLogOptions accessLog = top.map(t -> AccessLogSection.read(t, baseDir))
                 .orElse(AccessLogOptions.defaults());
+        AdminConfig admin = top.map(t -> AdminSection.read(t, baseDir)).orElse(AdminConfig.off());
         if (problems.size() > 0 || parts.isEmpty()) {
             throw new InvalidConfigException(problems.all());
         }
-        return parts.get().withAccessLog(accessLog);
+        return parts.get().with(accessLog, admin);
     }
 
     /** SnakeYAML's messages quote the input over several lines; an error line keeps only the sentences. */
@@ -166,6 +168,6 @@ public final class ConfigLoader {
         if (problems.size() > 0) {
             return Optional.empty();
         }
-        return Optional.of(new Parts(settings, upstreams, routes, AccessLogOptions.defaults()));
+        return Optional.of(new Parts(settings, upstreams, routes, AccessLogOptions.defaults(), AdminConfig.off()));
     }
 }

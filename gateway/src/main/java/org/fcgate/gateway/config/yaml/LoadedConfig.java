@@ -3,6 +3,7 @@ package org.fcgate.gateway.config.yaml;
 import java.util.List;
 import java.util.Objects;
 import org.fcgate.gateway.accesslog.AccessLogOptions;
+import org.fcgate.gateway.admin.AdminConfig;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.ShutdownOptions;
 import org.fcgate.gateway.config.UpstreamConfig;
@@ -10,14 +11,22 @@ import org.fcgate.pool.config.PoolConfig;
 
 /**
  * A valid configuration file: the gateway's config, whose upstreams hold the managed pools' {@link PoolConfig}s,
- * its logging options, and how the process stops ({@code shutdown_delay}, {@code shutdown_timeout}).
+ * its logging options, how the process stops ({@code shutdown_delay}, {@code shutdown_timeout}) and its admin
+ * listener ({@code admin:}).
  */
-public record LoadedConfig(GatewayConfig gateway, AccessLogOptions accessLog, ShutdownOptions shutdown) {
+public record LoadedConfig(GatewayConfig gateway, AccessLogOptions accessLog, ShutdownOptions shutdown,
+                           AdminConfig admin) {
 
     public LoadedConfig {
         Objects.requireNonNull(gateway, "gateway");
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(shutdown, "shutdown");
+        Objects.requireNonNull(admin, "admin");
+    }
+
+    /** Without an admin listener. */
+    public LoadedConfig(GatewayConfig gateway, AccessLogOptions accessLog, ShutdownOptions shutdown) {
+        this(gateway, accessLog, shutdown, AdminConfig.off());
     }
 
     /** With the default logging options (stdout, combined, no slow log) and the default shutdown options. */

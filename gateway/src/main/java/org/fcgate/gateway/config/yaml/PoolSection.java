@@ -25,7 +25,8 @@ final class PoolSection {
             "max_lifetime", "rss_limit", "request_terminate_timeout", "kill_grace", "max_queue", "queue_timeout",
             "retry_after", "spawn_timeout", "spawn_rate", "crash_threshold", "crash_window", "crash_backoff_initial",
             "crash_backoff_max", "clear_env", "env", "chdir", "user", "group", "allow_root", "rlimit_files",
-            "rlimit_core", "log_limit", "log_lines_per_second", "connect_timeout", "read_timeout", "listen", "listen_mode");
+            "rlimit_core", "log_limit", "log_lines_per_second", "connect_timeout", "read_timeout", "listen", "listen_mode",
+            "keep_conn");
 
     /** PoolConfig's key names (in its messages) that this file spells as php-fpm does. */
     private static final Map<String, String> FILE_KEY = Map.of(
@@ -55,6 +56,7 @@ final class PoolSection {
         s.integer("max_spare_servers").ifPresent(b::maxSpareServers);
         duration(s, "process_idle_timeout").ifPresent(b::idleTimeout);
         s.integer("max_requests").ifPresent(b::maxRequests);
+        b.keepConn(s.flag("keep_conn", true));
         s.integer("max_requests_jitter").ifPresent(b::maxRequestsJitter);
         duration(s, "max_lifetime").ifPresent(b::maxLifetime);
         if (s.has("rss_limit")) {

@@ -25,7 +25,7 @@ record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String>
             "keepalive_timeout", "max_request_line_size", "max_header_size", "max_header_count",
             "max_chunk_line_size", "max_connections_per_ip", "sendfile", "gzip_min_length", "gzip_max_length",
             "shutdown_delay", "shutdown_timeout", "pools", "fastcgi_servers", "routes", "access_log",
-            "slow_request_timeout");
+            "slow_request_timeout", "admin");
 
     static TopLevel read(Section s) {
         ListenAddress listen = ListenAddress.defaults();

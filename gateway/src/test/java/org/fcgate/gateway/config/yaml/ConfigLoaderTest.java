@@ -161,6 +161,7 @@ class ConfigLoaderTest {
                     rlimit_core: 0
                     log_limit: 4k
                     log_lines_per_second: 50
+                    keep_conn: off
                 """));
         PoolConfig p = c.pools().get(0);
         assertThat(p.name()).isEqualTo("php");
@@ -195,6 +196,7 @@ class ConfigLoaderTest {
         assertThat(p.rlimitCore()).hasValue(0);
         assertThat(p.logLineMaxBytes()).isEqualTo(4096);
         assertThat(p.logLinesPerSecond()).isEqualTo(50);
+        assertThat(p.keepConn()).isFalse();
         assertThat(c.gateway().upstream("php")).hasValue(new UpstreamConfig.ManagedPool("php", p));
     }
 
@@ -296,7 +298,7 @@ class ConfigLoaderTest {
                         + "keepalive_timeout, max_request_line_size, max_header_size, max_header_count, "
                         + "max_chunk_line_size, max_connections_per_ip, sendfile, gzip_min_length, gzip_max_length, "
                         + "shutdown_delay, shutdown_timeout, pools, fastcgi_servers, routes, access_log, "
-                        + "slow_request_timeout)",
+                        + "slow_request_timeout, admin)",
                 "pools.php.max_childs unknown key (known: " + String.join(", ", PoolSection.KEYS) + ")",
                 "fastcgi_servers.fpm.keepalive unknown key (known: " + String.join(", ", FastCgiServerSection.KEYS)
                         + ")",

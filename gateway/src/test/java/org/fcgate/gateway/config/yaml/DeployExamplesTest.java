@@ -102,6 +102,7 @@ class DeployExamplesTest {
         assertThat(s.indexFiles()).isEqualTo(GatewayDefaults.INDEX_FILES);
         assertThat(s.frontController()).isEmpty();
         assertThat(c.accessLog()).isEqualTo(AccessLogOptions.defaults());
+        assertThat(c.admin()).as("admin listener off by default").isEqualTo(org.fcgate.gateway.admin.AdminConfig.off());
     }
 
     @Test
@@ -111,7 +112,7 @@ class DeployExamplesTest {
         for (List<String> section : List.of(TopLevel.KEYS, PoolSection.KEYS, FastCgiServerSection.KEYS,
                 FastCgiServerSection.HEALTH_CHECK_KEYS,
                 RouteSection.KEYS, RouteSection.MATCH_KEYS, RouteSection.STATIC_KEYS, RouteSection.FASTCGI_KEYS,
-                RouteSection.PROXY_KEYS, AccessLogSection.KEYS)) {
+                RouteSection.PROXY_KEYS, AccessLogSection.KEYS, AdminSection.KEYS)) {
             keys.addAll(section);
         }
         List<String> missing = keys.stream()
@@ -127,7 +128,7 @@ class DeployExamplesTest {
         for (List<String> section : List.of(TopLevel.KEYS, PoolSection.KEYS, FastCgiServerSection.KEYS,
                 FastCgiServerSection.HEALTH_CHECK_KEYS,
                 RouteSection.KEYS, RouteSection.MATCH_KEYS, RouteSection.STATIC_KEYS, RouteSection.FASTCGI_KEYS,
-                RouteSection.PROXY_KEYS, AccessLogSection.KEYS)) {
+                RouteSection.PROXY_KEYS, AccessLogSection.KEYS, AdminSection.KEYS)) {
             all.addAll(section);
         }
         assertThat(all.stream().filter(k -> !doc.contains("`" + k + "`")).toList())
