@@ -15,6 +15,7 @@ import org.fcgate.it.multihost.FailoverStage.Up;
 import org.fcgate.it.peer.NginxProcess;
 import org.fcgate.it.peer.PeerProcess;
 import org.fcgate.it.support.NoLeakedProcesses;
+import org.fcgate.it.support.StablePorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -39,7 +40,8 @@ class LoopbackFailoverIT {
 
     @Test
     void aPoolServerKilledUnderLoadIsFailedOverAndRejoinsWhenRestarted() throws Exception {
-        Server a = new Server("local", "127.0.0.1", NginxProcess.freeLoopbackPort());
+        // a is restarted on its port: one outside the ephemeral range, which nothing else can take meanwhile.
+        Server a = new Server("local", "127.0.0.1", StablePorts.freeLoopbackPort());
         Server b = new Server("local", "127.0.0.1", NginxProcess.freeLoopbackPort());
         stage = new FailoverStage(Path.of("target", "loopback-failover").toAbsolutePath(), (host, c) -> c, "local",
                 NginxProcess.freeLoopbackPort(), NginxProcess.freeLoopbackPort());
