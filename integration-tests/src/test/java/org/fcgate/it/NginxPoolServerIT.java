@@ -8,7 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
+import org.fcgate.gateway.support.ConfigFiles;
+import org.fcgate.gateway.support.TestPools;
 import org.fcgate.it.peer.Curl;
 import org.fcgate.it.peer.FcgatePoolProcess;
 import org.fcgate.it.peer.NginxProcess;
@@ -39,19 +40,9 @@ class NginxPoolServerIT {
 
     void start(UpstreamConnections mode) throws IOException {
         Path socket = dir.resolve("pool.sock");
-        String command = SampleAppProcess.javaCommand(SampleAppProcess.newMarker()).stream()
-                .map(s -> "\"" + s + "\"").collect(Collectors.joining(", ", "[", "]"));
-        Path config = Files.writeString(dir.resolve("pools.yaml"), """
-                pools:
-                  app:
-                    command: %s
-                    pm: static
-                    max_children: 1
-                    max_queue: 0
-                    request_terminate_timeout: 8s
-                    kill_grace: 0
-                    listen: unix:%s
-                """.formatted(command, socket));
+        // The very pool PoolCommandIT runs behind fcgate's own gateway.
+        Path config = Files.writeString(dir.resolve("pools.yaml"), ConfigFiles.oneChildPoolServer(
+                TestPools.yamlList(SampleAppProcess.javaCommand(SampleAppProcess.newMarker())), socket));
         pool = FcgatePoolProcess.start(dir, config, socket);
         nginx = NginxProcess.start(dir, socket, mode);
         Curl curl = new Curl(dir);

@@ -49,30 +49,31 @@ abstract class PhpPeerContract {
         return FcgiConnection.open(peer.address(), TIMEOUT);
     }
 
+    /** Sends {@code request} on a new connection; the answer must be exactly what the script prints for it. */
+    void assertScriptAnswers(Request request) throws Exception {
+        try (FcgiConnection c = connect()) {
+            assertScriptAnswered(c.execute(script.params(request), request.body()), script.expectedStdout(request));
+        }
+    }
+
     @Test
     void getOfScriptAnswersExpectedBytes() throws Exception {
         Request get = Request.get("greeting=hello%20world&n=1");
-        try (FcgiConnection c = connect()) {
-            assertScriptAnswered(c.execute(script.params(get), get.body()), script.expectedStdout(get));
-        }
+        assertScriptAnswers(get);
     }
 
     @Test
     void postOfOneMebibyteAnswersExpectedBytes() throws Exception {
         Request post = Request.post("greeting=post", "application/octet-stream",
                 TestBodies.deterministic(TestBodies.ONE_MIB, 2));
-        try (FcgiConnection c = connect()) {
-            assertScriptAnswered(c.execute(script.params(post), post.body()), script.expectedStdout(post));
-        }
+        assertScriptAnswers(post);
     }
 
     /** A 3 MB answer: php splits it into many STDOUT records, which the client decoder must join in order. */
     @Test
     void largeResponseArrivesWhole() throws Exception {
         Request get = Request.get("greeting=big&repeat=500000");
-        try (FcgiConnection c = connect()) {
-            assertScriptAnswered(c.execute(script.params(get), get.body()), script.expectedStdout(get));
-        }
+        assertScriptAnswers(get);
     }
 
     /**
@@ -86,8 +87,6 @@ abstract class PhpPeerContract {
                 .withExtraHeader("B", "b".repeat(30_000))
                 .withExtraHeader("C", "c".repeat(30_000))
                 .withExtraHeader("SMALL", "after the big ones");
-        try (FcgiConnection c = connect()) {
-            assertScriptAnswered(c.execute(script.params(get), get.body()), script.expectedStdout(get));
-        }
+        assertScriptAnswers(get);
     }
 }

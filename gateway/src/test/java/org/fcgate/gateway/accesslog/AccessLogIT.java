@@ -41,8 +41,6 @@ import org.fcgate.gateway.support.TestPools;
 import org.fcgate.gateway.upstream.Upstreams;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.PoolManager;
-import org.fcgate.pool.config.PmMode;
-import org.fcgate.pool.config.PoolConfig;
 import org.fcgate.pool.status.ChildSnapshot;
 import org.fcgate.pool.status.ChildState;
 import org.junit.jupiter.api.AfterAll;
@@ -78,7 +76,7 @@ class AccessLogIT {
     @BeforeAll
     static void startPool() throws Exception {
         manager = TestPools.manager();
-        pool = manager.addPool(PoolConfig.builder("legacy", TestPools.legacyApp()).pm(PmMode.STATIC).maxChildren(2)
+        pool = manager.addPool(TestPools.legacyAppPool("legacy", 2)
                 .build());
         root = Files.createTempDirectory("fcgate-alog");
         ForwardingGateway.write(root.resolve("env.app"), "legacy app script\n");
@@ -88,7 +86,7 @@ class AccessLogIT {
                 new Route.Static(new PathMatcher.Prefix("/"), docRoot, List.of("index.html"), Optional.empty()));
         config = new GatewayConfig(new ListenAddress("127.0.0.1", 0), new HttpLimits(8192, 32768, 100, 1 << 20, 1024),
                 Timeouts.defaults(), StaticOptions.defaults(), routes);
-        await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2);
+        TestPools.awaitIdle(pool, 2);
     }
 
     @AfterAll
@@ -122,7 +120,7 @@ class AccessLogIT {
         if (dir != null) {
             delete(dir);
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2);
+        TestPools.awaitIdle(pool, 2);
     }
 
     @Test

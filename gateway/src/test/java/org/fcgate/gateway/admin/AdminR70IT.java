@@ -39,8 +39,6 @@ import org.fcgate.gateway.support.TestPools;
 import org.fcgate.gateway.upstream.Upstreams;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.PoolManager;
-import org.fcgate.pool.config.PmMode;
-import org.fcgate.pool.config.PoolConfig;
 import org.fcgate.pool.status.ChildState;
 import org.fcgate.pool.status.ExitReason;
 import org.fcgate.pool.status.PoolSnapshot;
@@ -77,7 +75,7 @@ class AdminR70IT {
     @BeforeAll
     static void start() throws Exception {
         manager = TestPools.manager();
-        pool = manager.addPool(PoolConfig.builder("legacy", TestPools.legacyApp()).pm(PmMode.STATIC).maxChildren(2)
+        pool = manager.addPool(TestPools.legacyAppPool("legacy", 2)
                 .requestTimeout(Duration.ofSeconds(8)).killGrace(Duration.ZERO).queueMax(1).crashThreshold(100)
                 .spawnTimeout(Duration.ofSeconds(60)) // exact spawn counts: a JVM child on a busy CI machine is slow
                 .build());
@@ -95,7 +93,7 @@ class AdminR70IT {
         server = HttpServer.start(config, Upstreams.of(Map.of("legacy",
                 FastCgiUpstream.managed(pool, FastCgiUpstreamOptions.defaults()))),
                 observability.pipelineHook(List.of(), new SlowRequestLog(SLOW)));
-        await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2);
+        TestPools.awaitIdle(pool, 2);
         observability.running();
     }
 
@@ -127,10 +125,10 @@ class AdminR70IT {
         for (int i = 0; i < K; i++) {
             // The timed-out children are being replaced: without an idle child the request would wait in the queue
             // (and count as "max children reached") instead of reaching a child that crashes at once.
-            await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2);
+            TestPools.awaitIdle(pool, 2);
             assertThat(publicGet("/env.app?crash=before")).isEqualTo(502);
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 2);
+        TestPools.awaitIdle(pool, 2);
         // Both children busy for 4 s (well under request_timeout), one caller queued (queue_max 1), J refused.
         try (RawClient a = new RawClient(server.port()); RawClient b = new RawClient(server.port());
              RawClient c = new RawClient(server.port())) {

@@ -17,8 +17,6 @@ import org.fcgate.gateway.support.LeakTracker;
 import org.fcgate.gateway.support.TestPools;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.PoolManager;
-import org.fcgate.pool.config.PmMode;
-import org.fcgate.pool.config.PoolConfig;
 import org.fcgate.pool.status.ChildSnapshot;
 import org.fcgate.pool.status.ChildState;
 import org.junit.jupiter.api.AfterAll;
@@ -50,9 +48,9 @@ class ControlR69IT {
     @BeforeAll
     static void start() throws Exception {
         manager = TestPools.manager();
-        pool = manager.addPool(PoolConfig.builder("app", TestPools.legacyApp()).pm(PmMode.STATIC).maxChildren(2)
+        pool = manager.addPool(TestPools.legacyAppPool("app", 2)
                 .killGrace(Duration.ofSeconds(2)).build());
-        other = manager.addPool(PoolConfig.builder("other", TestPools.legacyApp()).pm(PmMode.STATIC).maxChildren(1)
+        other = manager.addPool(TestPools.legacyAppPool("other", 1)
                 .build());
         controlled = Observability.start(new AdminOptions(new ListenAddress("127.0.0.1", 0),
                 Optional.of(AdminToken.of(TOKEN))), List.of(pool, other));
@@ -205,7 +203,7 @@ class ControlR69IT {
         HttpResponse<String> up = send(controlled, "POST", "/pools/app/scale?max_children=3", Optional.of(TOKEN),
                 Optional.empty());
         assertThat(up.statusCode()).as(up.body()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 3);
+        TestPools.awaitIdle(pool, 3);
 
         HttpResponse<String> down = send(controlled, "POST", "/pools/app/scale", Optional.of(TOKEN),
                 Optional.empty(), "max_children=1");

@@ -25,7 +25,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.fcgate.gateway.support.GatewayJar;
 import org.fcgate.gateway.support.TestPools;
@@ -76,7 +75,7 @@ class ObservabilityIT {
                     fastcgi: {upstream: app, script_extensions: [.app]}
                   - match: {prefix: /}
                     static: {}
-                """.formatted(www, accessLog, flowList(TestPools.legacyApp())));
+                """.formatted(www, accessLog, TestPools.legacyAppYaml()));
         await().atMost(Duration.ofSeconds(60)).until(() -> json("/status?json").get("idle processes").asInt() == 2);
     }
 
@@ -330,10 +329,5 @@ class ObservabilityIT {
         Matcher m = Pattern.compile(regex).matcher(body);
         assertThat(m.find()).as("%s in:\n%s", regex, body).isTrue();
         return Long.parseLong(m.group(1));
-    }
-
-    /** A YAML flow list of double-quoted strings (paths hold no quotes or backslashes here). */
-    private static String flowList(List<String> items) {
-        return items.stream().map(s -> "\"" + s + "\"").collect(Collectors.joining(", ", "[", "]"));
     }
 }

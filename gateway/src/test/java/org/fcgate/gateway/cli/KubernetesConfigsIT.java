@@ -36,7 +36,6 @@ import org.fcgate.gateway.poolserver.RunningPoolServer;
 import org.fcgate.gateway.support.LeakTracker;
 import org.fcgate.gateway.support.TestPools;
 import org.fcgate.pool.Pool;
-import org.fcgate.pool.PoolManager;
 import org.fcgate.pool.status.ChildState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -90,7 +89,7 @@ class KubernetesConfigsIT {
         }
         assertThat(pools).extracting(UpstreamConfig.ManagedPool::name).containsExactly("php");
 
-        try (RunningPoolServer poolServer = RunningPoolServer.start(pools, KubernetesConfigsIT::manager,
+        try (RunningPoolServer poolServer = RunningPoolServer.start(pools, TestPools.managers(),
                 Optional.of(new ListenAddress("127.0.0.1", 0)))) {
             Pool php = poolServer.manager().pool("php");
             int maxChildren = php.config().maxChildren();
@@ -98,7 +97,7 @@ class KubernetesConfigsIT {
 
             Path www = Files.createDirectory(dir.resolve("www"));
             LoadedConfig gatewayConfig = gatewayConfig(gatewayPod, www, poolServer.addresses().get("php"));
-            try (RunningGateway gateway = RunningGateway.start(gatewayConfig.gateway(), KubernetesConfigsIT::manager,
+            try (RunningGateway gateway = RunningGateway.start(gatewayConfig.gateway(), TestPools.managers(),
                     Optional.of(new ListenAddress("127.0.0.1", 0)))) {
                 String base = "http://127.0.0.1:" + gateway.port();
                 HttpResponse<String> script = get(base + "/index.php");
@@ -193,13 +192,5 @@ class KubernetesConfigsIT {
     private HttpResponse<String> get(String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static PoolManager manager() {
-        try {
-            return TestPools.manager();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -12,15 +12,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
 import org.fcgate.gateway.admin.Observability;
 import org.fcgate.gateway.config.yaml.ConfigLoader;
 import org.fcgate.gateway.config.yaml.LoadedConfig;
 import org.fcgate.gateway.poolserver.RunningPoolServer;
+import org.fcgate.gateway.support.ConfigFiles;
 import org.fcgate.gateway.support.LeakTracker;
 import org.fcgate.gateway.support.TestPools;
 import org.fcgate.pool.Pool;
-import org.fcgate.pool.PoolManager;
 import org.fcgate.pool.status.ChildState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,19 +49,8 @@ class PoolCommandIT {
 
     @Test
     void gatewayInFrontOfThePoolServer() throws Exception {
-        String command = TestPools.legacyApp().stream().map(s -> "\"" + s + "\"")
-                .collect(Collectors.joining(", ", "[", "]"));
-        Path poolFile = Files.writeString(dir.resolve("pools.yaml"), """
-                pools:
-                  app:
-                    command: %s
-                    pm: static
-                    max_children: 1
-                    max_queue: 0
-                    request_terminate_timeout: 8s
-                    kill_grace: 0
-                    listen: unix:%s
-                """.formatted(command, socket));
+        Path poolFile = Files.writeString(dir.resolve("pools.yaml"),
+                ConfigFiles.oneChildPoolServer(TestPools.legacyAppYaml(), socket));
         Path www = Files.createDirectory(dir.resolve("www"));
         Files.writeString(www.resolve("x.app"), "script\n");
         Path gatewayFile = Files.writeString(dir.resolve("gateway.yaml"), """
@@ -76,12 +64,12 @@ class PoolCommandIT {
                     fastcgi: {upstream: pools, script_extensions: [.app]}
                 """.formatted(socket));
         try (RunningPoolServer pools = RunningPoolServer.start(
-                ConfigLoader.create().loadPools(poolFile).listening(), PoolCommandIT::manager,
+                ConfigLoader.create().loadPools(poolFile).listening(), TestPools.managers(),
                 Optional.of(Observability.parseAddress("127.0.0.1:0")))) {
             Pool app = pools.manager().pool("app");
             await().atMost(Duration.ofSeconds(30)).until(() -> app.snapshot().count(ChildState.IDLE) == 1);
             LoadedConfig loaded = ConfigLoader.create().load(gatewayFile);
-            try (RunningGateway gateway = RunCommand.start(loaded, PoolCommandIT::manager)) {
+            try (RunningGateway gateway = RunCommand.start(loaded, TestPools.managers())) {
                 String base = "http://127.0.0.1:" + gateway.port();
                 HttpResponse<String> ok = get(base + "/x.app?a=1");
                 assertThat(ok.statusCode()).isEqualTo(200);
@@ -113,13 +101,6 @@ class PoolCommandIT {
         assertThat(socket).doesNotExist();
     }
 
-    private static PoolManager manager() {
-        try {
-            return TestPools.manager();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private HttpResponse<String> get(String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());

@@ -12,11 +12,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.fcgate.gateway.accesslog.AccessLogOptions;
 import org.fcgate.gateway.admin.AdminConfig;
@@ -24,9 +22,9 @@ import org.fcgate.gateway.admin.AdminOptions;
 import org.fcgate.gateway.admin.AdminToken;
 import org.fcgate.gateway.admin.ReloadOutcome;
 import org.fcgate.gateway.config.ListenAddress;
-import org.fcgate.gateway.config.ShutdownOptions;
 import org.fcgate.gateway.config.yaml.ConfigLoader;
 import org.fcgate.gateway.config.yaml.LoadedConfig;
+import org.fcgate.gateway.support.ConfigFiles;
 import org.fcgate.gateway.support.LeakTracker;
 import org.fcgate.gateway.support.LogCapture;
 import org.fcgate.gateway.support.TestPools;
@@ -92,7 +90,7 @@ class ReloadIT {
                   max_children: %d
                   spawn_timeout: 60s
                   queue_timeout: 60s
-                """.formatted(name, flowList(TestPools.legacyApp()), children);
+                """.formatted(name, TestPools.legacyAppYaml(), children);
     }
 
     private void start(String text, Optional<AdminOptions> admin) throws Exception {
@@ -104,7 +102,7 @@ class ReloadIT {
         Files.writeString(www.resolve("c/s.app"), "script\n");
         file = Files.writeString(dir.resolve("fcgate.yaml"), text);
         LoadedConfig loaded = ConfigLoader.create().load(file);
-        gateway = RunningGateway.start(loaded.gateway(), managers(), admin, AccessLogOptions.off(),
+        gateway = RunningGateway.start(loaded.gateway(), TestPools.managers(), admin, AccessLogOptions.off(),
                 loaded.shutdown());
         gateway.reloadFrom(new ConfigReload.Source(file, text, loaded, AdminConfig.off()));
         for (Pool p : manager().pools()) {
@@ -309,14 +307,9 @@ class ReloadIT {
     @Test
     void serveHasNoFileToReload() throws Exception {
         Files.createDirectories(dir.resolve("www"));
-        Path staticOnly = Files.writeString(dir.resolve("static.yaml"), """
-                listen: 127.0.0.1:0
-                root: www
-                routes:
-                  - match: {prefix: /}
-                    static: {}
-                """);
-        RunningGateway plain = RunningGateway.start(ConfigLoader.create().load(staticOnly).gateway(), managers());
+        Path staticOnly = Files.writeString(dir.resolve("static.yaml"), ConfigFiles.STATIC_ONLY);
+        RunningGateway plain = RunningGateway.start(ConfigLoader.create().load(staticOnly).gateway(),
+                TestPools.managers());
         try {
             ReloadOutcome outcome = plain.reload("SIGHUP").get();
             assertThat(outcome.result()).isEqualTo(ReloadOutcome.Result.UNAVAILABLE);
@@ -341,19 +334,5 @@ class ReloadIT {
 
     private static boolean alive(long pid) {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-    }
-
-    private static String flowList(List<String> items) {
-        return "[" + String.join(", ", items.stream().map(s -> "\"" + s + "\"").toList()) + "]";
-    }
-
-    private static Supplier<PoolManager> managers() {
-        return () -> {
-            try {
-                return TestPools.manager();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        };
     }
 }

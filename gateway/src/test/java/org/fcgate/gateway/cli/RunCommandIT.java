@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.fcgate.gateway.config.yaml.ConfigLoader;
@@ -23,7 +22,6 @@ import org.fcgate.gateway.fastcgi.FastCgiUpstream;
 import org.fcgate.gateway.route.Route;
 import org.fcgate.gateway.support.LeakTracker;
 import org.fcgate.gateway.support.TestPools;
-import org.fcgate.pool.PoolManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,9 +90,9 @@ class RunCommandIT {
                       params: {APP_ROLE: site}
                   - match: {prefix: /}
                     static: {}
-                """.formatted(flowList(TestPools.legacyApp()), socket));
+                """.formatted(TestPools.legacyAppYaml(), socket));
         LoadedConfig loaded = ConfigLoader.create().load(file);
-        try (RunningGateway gateway = RunCommand.start(loaded, managers())) {
+        try (RunningGateway gateway = RunCommand.start(loaded, TestPools.managers())) {
             String base = "http://127.0.0.1:" + gateway.port();
             HttpResponse<String> staticFile = get(base + "/hello.txt");
             assertThat(staticFile.statusCode()).isEqualTo(200);
@@ -141,21 +139,6 @@ class RunCommandIT {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "=(.*)$").matcher(body);
         assertThat(m.find()).as(name + " in " + body).isTrue();
         return m.group(1);
-    }
-
-    /** A YAML flow list of double-quoted strings (paths hold no quotes or backslashes here). */
-    private static String flowList(List<String> items) {
-        return "[" + String.join(", ", items.stream().map(s -> "\"" + s + "\"").toList()) + "]";
-    }
-
-    private static Supplier<PoolManager> managers() {
-        return () -> {
-            try {
-                return TestPools.manager();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        };
     }
 
     /** The sample app as an external FastCGI server on {@code socket}; killed after the test. */

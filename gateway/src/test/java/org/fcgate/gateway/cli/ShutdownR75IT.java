@@ -130,7 +130,7 @@ class ShutdownR75IT {
                     fastcgi: {upstream: app, script_extensions: [.app]}
                   - match: {prefix: /}
                     static: {}
-                """.formatted(shutdownTimeout, flowList(TestPools.legacyApp()), children));
+                """.formatted(shutdownTimeout, TestPools.legacyAppYaml(), children));
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path log = dir.resolve("gateway.log");
         gateway = new ProcessBuilder(java.toString(), "-jar", Path.of("target", "fcgate.jar").toString(), "run",
@@ -212,10 +212,5 @@ class ShutdownR75IT {
     private static void assertNoChildLeft(List<Long> pids) {
         await().atMost(Duration.ofSeconds(10)).until(() -> pids.stream()
                 .noneMatch(pid -> Files.exists(Path.of("/proc", Long.toString(pid)))));
-    }
-
-    /** A YAML flow list of double-quoted strings (paths hold no quotes or backslashes here). */
-    private static String flowList(List<String> items) {
-        return "[" + String.join(", ", items.stream().map(s -> "\"" + s + "\"").toList()) + "]";
     }
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import jnr.unixsocket.UnixDatagramChannel;
 import jnr.unixsocket.UnixSocketAddress;
+import org.fcgate.gateway.support.ConfigFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,13 +74,7 @@ class SystemdNotifyIT {
 
     private void runAndStop(String notifySocket) throws Exception {
         Files.createDirectory(dir.resolve("www"));
-        Path config = Files.writeString(dir.resolve("fcgate.yaml"), """
-                listen: 127.0.0.1:0
-                root: www
-                routes:
-                  - match: {prefix: /}
-                    static: {}
-                """);
+        Path config = Files.writeString(dir.resolve("fcgate.yaml"), ConfigFiles.STATIC_ONLY);
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder pb = new ProcessBuilder(java.toString(), "-jar", Path.of("target", "fcgate.jar").toString(),
                 "run", "--config", config.toString()).redirectError(dir.resolve("gateway.log").toFile());

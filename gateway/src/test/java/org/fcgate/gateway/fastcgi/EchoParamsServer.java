@@ -7,8 +7,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -76,23 +74,7 @@ final class EchoParamsServer implements AutoCloseable {
                 break;
             }
         }
-        Map<String, String> map = new LinkedHashMap<>();
-        DataInputStream p = new DataInputStream(new java.io.ByteArrayInputStream(params.toByteArray()));
-        while (p.available() > 0) {
-            int nameLength = pairLength(p);
-            int valueLength = pairLength(p);
-            String name = new String(p.readNBytes(nameLength), StandardCharsets.ISO_8859_1);
-            map.put(name, new String(p.readNBytes(valueLength), StandardCharsets.ISO_8859_1));
-        }
-        return map;
-    }
-
-    private static int pairLength(DataInputStream p) throws IOException {
-        int b = p.readUnsignedByte();
-        if (b < 0x80) {
-            return b;
-        }
-        return (b & 0x7f) << 24 | p.readUnsignedByte() << 16 | p.readUnsignedByte() << 8 | p.readUnsignedByte();
+        return EvilServer.params(params.toByteArray());
     }
 
     @Override

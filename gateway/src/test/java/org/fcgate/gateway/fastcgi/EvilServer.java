@@ -1,5 +1,6 @@
 package org.fcgate.gateway.fastcgi;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -9,6 +10,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -75,6 +78,25 @@ final class EvilServer implements AutoCloseable {
                 return; // empty STDIN, or ABORT_REQUEST
             }
         }
+    }
+
+    /** PARAMS content decoded as name-value pairs (FastCGI 1.0 §3.4: 1- or 4-byte lengths), in their order. */
+    static Map<String, String> params(byte[] content) throws IOException {
+        Map<String, String> map = new LinkedHashMap<>();
+        DataInputStream p = new DataInputStream(new ByteArrayInputStream(content));
+        while (p.available() > 0) {
+            int nameLength = pairLength(p);
+            int valueLength = pairLength(p);
+            String name = new String(p.readNBytes(nameLength), StandardCharsets.ISO_8859_1);
+            map.put(name, new String(p.readNBytes(valueLength), StandardCharsets.ISO_8859_1));
+        }
+        return map;
+    }
+
+    private static int pairLength(DataInputStream p) throws IOException {
+        int b = p.readUnsignedByte();
+        return b < 0x80 ? b
+                : (b & 0x7f) << 24 | p.readUnsignedByte() << 16 | p.readUnsignedByte() << 8 | p.readUnsignedByte();
     }
 
     /** A record {@code {v,t,id,len,pad=0}content}. */

@@ -10,9 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -191,27 +189,9 @@ final class FailoverServer implements AutoCloseable {
             } else if (type == 4) {
                 params.writeBytes(content);
             } else if (type == 5 && length == 0) {
-                return decode(params.toByteArray());
+                return EvilServer.params(params.toByteArray());
             }
         }
-    }
-
-    private static Map<String, String> decode(byte[] bytes) throws IOException {
-        Map<String, String> map = new LinkedHashMap<>();
-        DataInputStream p = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
-        while (p.available() > 0) {
-            int nameLength = pairLength(p);
-            int valueLength = pairLength(p);
-            String n = new String(p.readNBytes(nameLength), StandardCharsets.ISO_8859_1);
-            map.put(n, new String(p.readNBytes(valueLength), StandardCharsets.ISO_8859_1));
-        }
-        return map;
-    }
-
-    private static int pairLength(DataInputStream p) throws IOException {
-        int b = p.readUnsignedByte();
-        return b < 0x80 ? b
-                : (b & 0x7f) << 24 | p.readUnsignedByte() << 16 | p.readUnsignedByte() << 8 | p.readUnsignedByte();
     }
 
     @Override

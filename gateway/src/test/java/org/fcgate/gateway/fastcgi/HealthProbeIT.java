@@ -1,7 +1,6 @@
 package org.fcgate.gateway.fastcgi;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -11,14 +10,13 @@ import io.netty.channel.nio.NioIoHandler;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.fcgate.fcgi.protocol.FcgiLimits;
 import org.fcgate.gateway.config.HealthCheck;
+import org.fcgate.gateway.support.PhpFpm;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,31 +29,14 @@ class HealthProbeIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
-    private static Path fpmDir;
-    private static Process fpm;
+    private static PhpFpm fpm;
     private static EventLoopGroup group;
 
     @BeforeAll
     static void start() throws Exception {
-        fpmDir = Files.createTempDirectory(Path.of("/tmp"), "fcgw-probe");
-        Files.writeString(fpmDir.resolve("ok.php"), "<?php echo 'ok';\n");
-        Files.writeString(fpmDir.resolve("fail.php"), "<?php http_response_code(503); echo 'maintenance';\n");
-        Files.writeString(fpmDir.resolve("fpm.conf"), """
-                [global]
-                pid = %1$s/fpm.pid
-                error_log = %1$s/fpm.log
-                daemonize = no
-                [www]
-                user = root
-                listen = %1$s/fpm.sock
-                pm = static
-                pm.max_children = 1
-                ping.path = /ping
-                ping.response = pong
-                """.formatted(fpmDir));
-        fpm = new ProcessBuilder("/usr/sbin/php-fpm8.2", "-F", "-R", "-n", "-y", fpmDir.resolve("fpm.conf").toString())
-                .redirectErrorStream(true).redirectOutput(fpmDir.resolve("stdout.log").toFile()).start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(fpmDir.resolve("fpm.sock")));
+        fpm = PhpFpm.start("fcgw-probe", 1, PhpFpm.PhpIni.NONE, "ping.path = /ping", "ping.response = pong");
+        Files.writeString(fpm.dir().resolve("ok.php"), "<?php echo 'ok';\n");
+        Files.writeString(fpm.dir().resolve("fail.php"), "<?php http_response_code(503); echo 'maintenance';\n");
         group = new MultiThreadIoEventLoopGroup(1, Transport.current() == Transport.EPOLL
                 ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
@@ -66,13 +47,7 @@ class HealthProbeIT {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
         if (fpm != null) {
-            fpm.destroy(); // SIGTERM to the master, by PID
-            fpm.waitFor(20, TimeUnit.SECONDS);
-        }
-        if (fpmDir != null) {
-            try (Stream<Path> files = Files.walk(fpmDir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            fpm.close();
         }
     }
 
@@ -86,7 +61,7 @@ class HealthProbeIT {
     }
 
     private static BackendAddress fpmAddress() {
-        return new BackendAddress.Unix(fpmDir.resolve("fpm.sock"));
+        return new BackendAddress.Unix(fpm.socket());
     }
 
     private static HealthCheck check() {
@@ -106,17 +81,17 @@ class HealthProbeIT {
     @Test
     void aScriptOfOneselfPassesOn2xxAndFailsOnItsStatus() throws Exception {
         HealthCheck ok = new HealthCheck(Duration.ofSeconds(5), TIMEOUT, 2, 3, Optional.of("/ok.php?probe=1"),
-                Optional.of(fpmDir.resolve("ok.php").toString()));
+                Optional.of(fpm.dir().resolve("ok.php").toString()));
         assertThat(probe(fpmAddress(), ok)).isEqualTo("passed");
         HealthCheck failing = new HealthCheck(Duration.ofSeconds(5), TIMEOUT, 2, 3, Optional.of("/fail.php"),
-                Optional.of(fpmDir.resolve("fail.php").toString()));
+                Optional.of(fpm.dir().resolve("fail.php").toString()));
         assertThat(probe(fpmAddress(), failing)).isEqualTo("status 503");
         assertThat(probe(fpmAddress(), check().withRequest("/missing.php"))).isEqualTo("status 404");
     }
 
     @Test
     void nobodyListeningFailsTheConnect() throws Exception {
-        assertThat(probe(new BackendAddress.Unix(fpmDir.resolve("absent.sock")), check()))
+        assertThat(probe(new BackendAddress.Unix(fpm.dir().resolve("absent.sock")), check()))
                 .startsWith("connect failed: ");
     }
 

@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.support.ForwardingGateway;
 import org.fcgate.gateway.support.RawClient;
+import org.fcgate.gateway.support.Resources;
 import org.fcgate.gateway.support.TestPools;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.PoolManager;
@@ -56,15 +57,14 @@ class KeptChildConnectionIT {
     static void start() throws Exception {
         manager = TestPools.manager();
         List<String> app = TestPools.legacyApp();
-        add("fd0", PoolConfig.builder("fd0", app).pm(PmMode.STATIC).maxChildren(2));
+        add("fd0", TestPools.legacyAppPool("fd0", 2));
         add("bind", PoolConfig.builder("bind", with(app, "--socket", "{socket}")).convention(SocketConvention.BIND)
                 .pm(PmMode.STATIC).maxChildren(1));
         add("tcp", PoolConfig.builder("tcp", with(app, "--tcp", "127.0.0.1:{port}")).convention(SocketConvention.TCP)
                 .pm(PmMode.STATIC).maxChildren(1));
-        add("off", PoolConfig.builder("off", app).pm(PmMode.STATIC).maxChildren(1).keepConn(false));
-        add("recycled", PoolConfig.builder("recycled", app).pm(PmMode.STATIC).maxChildren(1).maxRequests(3));
-        add("timeout", PoolConfig.builder("timeout", app).pm(PmMode.STATIC).maxChildren(1)
-                .requestTimeout(Duration.ofSeconds(1)));
+        add("off", TestPools.legacyAppPool("off", 1).keepConn(false));
+        add("recycled", TestPools.legacyAppPool("recycled", 1).maxRequests(3));
+        add("timeout", TestPools.legacyAppPool("timeout", 1).requestTimeout(Duration.ofSeconds(1)));
         add("php", php("php", "0").maxChildren(2));
         // php-cgi exiting on its own is not a crash loop here, whatever the reaper sees first.
         add("phpexits", php("phpexits", "3").maxChildren(2).crashThreshold(1000));
@@ -98,12 +98,7 @@ class KeptChildConnectionIT {
 
     @AfterAll
     static void stop() throws Exception {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (manager != null) {
-            manager.close();
-        }
+        Resources.closeInOrder(gateway, manager);
     }
 
     @AfterEach
@@ -115,8 +110,7 @@ class KeptChildConnectionIT {
     }
 
     private static void awaitIdle(Pool p) {
-        await().atMost(Duration.ofSeconds(30)).until(() ->
-                p.snapshot().count(ChildState.IDLE) == p.config().maxChildren());
+        TestPools.awaitIdle(p, p.config().maxChildren());
     }
 
     private static RawClient.Response get(String target) throws IOException {

@@ -19,11 +19,10 @@ import java.util.Random;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.support.ForwardingGateway;
 import org.fcgate.gateway.support.RawClient;
+import org.fcgate.gateway.support.Resources;
 import org.fcgate.gateway.support.TestPools;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.PoolManager;
-import org.fcgate.pool.config.PmMode;
-import org.fcgate.pool.config.PoolConfig;
 import org.fcgate.pool.status.ChildState;
 import org.fcgate.pool.status.ExitReason;
 import org.junit.jupiter.api.AfterAll;
@@ -46,9 +45,9 @@ class ManagedPoolForwardIT {
     @BeforeAll
     static void start() throws Exception {
         manager = TestPools.manager();
-        pool = manager.addPool(PoolConfig.builder("legacy", TestPools.legacyApp()).pm(PmMode.STATIC).maxChildren(2)
+        pool = manager.addPool(TestPools.legacyAppPool("legacy", 2)
                 .requestTimeout(Duration.ofSeconds(3)).build());
-        tiny = manager.addPool(PoolConfig.builder("tiny", TestPools.legacyApp()).pm(PmMode.STATIC).maxChildren(1)
+        tiny = manager.addPool(TestPools.legacyAppPool("tiny", 1)
                 .queueMax(1).queueTimeout(Duration.ofSeconds(20)).retryAfter(Duration.ofSeconds(7)).build());
         Path root = Files.createTempDirectory("fcgate-fwd");
         ForwardingGateway.write(root.resolve("sub/env.app"), "legacy app script\n");
@@ -58,32 +57,23 @@ class ManagedPoolForwardIT {
         gateway = ForwardingGateway.start(root, Map.of(".app", FastCgiUpstream.managed(pool, options),
                 ".one", FastCgiUpstream.managed(tiny, options)),
                 new HttpLimits(8192, 128 * 1024, 100, 16 * 1024 * 1024, 1024));
-        awaitIdle(pool, 2);
-        awaitIdle(tiny, 1);
+        TestPools.awaitIdle(pool, 2);
+        TestPools.awaitIdle(tiny, 1);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (manager != null) {
-            manager.close();
-        }
+        Resources.closeInOrder(gateway, manager);
     }
 
     @AfterEach
     void invariants() throws Exception {
         gateway.canary();
-        awaitIdle(pool, 2);
-        awaitIdle(tiny, 1);
+        TestPools.awaitIdle(pool, 2);
+        TestPools.awaitIdle(tiny, 1);
         // A replaced child may still be between SIGTERM and its reaping for a moment.
         await().atMost(Duration.ofSeconds(10)).until(() ->
                 ProcessHandle.current().children().filter(ProcessHandle::isAlive).count() <= 3);
-    }
-
-    private static void awaitIdle(Pool p, int n) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> p.snapshot().count(ChildState.IDLE) == n);
     }
 
     private static long served(Pool p) {

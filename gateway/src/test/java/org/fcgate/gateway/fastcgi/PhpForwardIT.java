@@ -10,11 +10,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.support.ForwardingGateway;
+import org.fcgate.gateway.support.PhpFpm;
 import org.fcgate.gateway.support.RawClient;
+import org.fcgate.gateway.support.Resources;
 import org.fcgate.gateway.support.TestPools;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.PoolManager;
@@ -47,28 +48,13 @@ class PhpForwardIT {
 
     private static PoolManager manager;
     private static Pool phpCgi;
-    private static Process fpm;
-    private static Path fpmDir;
+    private static PhpFpm fpm;
     private static ForwardingGateway cgiGateway;
     private static ForwardingGateway fpmGateway;
 
     @BeforeAll
     static void start() throws Exception {
-        fpmDir = Files.createTempDirectory(Path.of("/tmp"), "fcgw-fpm");
-        Files.writeString(fpmDir.resolve("fpm.conf"), """
-                [global]
-                pid = %1$s/fpm.pid
-                error_log = %1$s/fpm.log
-                daemonize = no
-                [www]
-                user = root
-                listen = %1$s/fpm.sock
-                pm = static
-                pm.max_children = 2
-                """.formatted(fpmDir));
-        fpm = new ProcessBuilder("/usr/sbin/php-fpm8.2", "-F", "-R", "-y", fpmDir.resolve("fpm.conf").toString())
-                .redirectErrorStream(true).redirectOutput(fpmDir.resolve("stdout.log").toFile()).start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(fpmDir.resolve("fpm.sock")));
+        fpm = PhpFpm.start("fcgw-fpm", 2, PhpFpm.PhpIni.DEFAULT);
         // php-fpm is started (ProcessBuilder) before the pool manager spawns anything: a child spawned by the pool
         // manager while ProcessBuilder.start() runs can inherit the JDK's exec-status pipe, and start() then blocks
         // until that child exits (seen once here; a pool-manager spawn issue, reported).
@@ -80,7 +66,7 @@ class PhpForwardIT {
                 Map.of(".php", FastCgiUpstream.managed(phpCgi, options)), HttpLimits.defaults());
         fpmGateway = ForwardingGateway.start(site(Files.createTempDirectory("fcgate-fpm")),
                 Map.of(".php", FastCgiUpstream.external(ExternalServerOptions.of("fpm",
-                        List.of(new BackendAddress.Unix(fpmDir.resolve("fpm.sock")))).withMaxConnections(2), options)),
+                        List.of(new BackendAddress.Unix(fpm.socket()))).withMaxConnections(2), options)),
                 HttpLimits.defaults());
         await().atMost(Duration.ofSeconds(20)).until(() -> phpCgi.snapshot().count(ChildState.IDLE) == 2);
     }
@@ -97,23 +83,7 @@ class PhpForwardIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (ForwardingGateway g : new ForwardingGateway[] {cgiGateway, fpmGateway}) {
-            if (g != null) {
-                g.close();
-            }
-        }
-        if (manager != null) {
-            manager.close();
-        }
-        if (fpm != null) {
-            fpm.destroy(); // SIGTERM to the master, by PID
-            fpm.waitFor(20, TimeUnit.SECONDS);
-        }
-        if (fpmDir != null) {
-            try (Stream<Path> files = Files.walk(fpmDir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        Resources.closeInOrder(cgiGateway, fpmGateway, manager, fpm);
     }
 
     @AfterEach

@@ -20,8 +20,6 @@ import org.fcgate.gateway.support.ForwardingGateway;
 import org.fcgate.gateway.support.TestPools;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.PoolManager;
-import org.fcgate.pool.config.PmMode;
-import org.fcgate.pool.config.PoolConfig;
 import org.fcgate.pool.status.ChildState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,7 +48,7 @@ class ResponseSpoolIT {
     @BeforeEach
     void start() throws Exception {
         manager = TestPools.manager();
-        pool = manager.addPool(PoolConfig.builder("legacy", TestPools.legacyApp()).pm(PmMode.STATIC).maxChildren(1)
+        pool = manager.addPool(TestPools.legacyAppPool("legacy", 1)
                 .build());
         Path root = Files.createTempDirectory("fcgate-spool");
         ForwardingGateway.write(root.resolve("big.app"), "legacy app script\n");
@@ -58,7 +56,7 @@ class ResponseSpoolIT {
                 .withTempDirectory(spoolDir);
         gateway = ForwardingGateway.start(root, Map.of(".app", FastCgiUpstream.managed(pool, options)),
                 new HttpLimits(8192, 128 * 1024, 100, 1024 * 1024, 1024));
-        await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().count(ChildState.IDLE) == 1);
+        TestPools.awaitIdle(pool, 1);
     }
 
     @AfterEach

@@ -23,7 +23,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
 import org.fcgate.fcgi.client.ClientRequestEncoder;
 import org.fcgate.fcgi.client.FcgiConnection;
 import org.fcgate.fcgi.client.ResponseListener;
@@ -64,8 +63,7 @@ class PoolServerIT {
 
     @BeforeAll
     static void start() throws Exception {
-        String command = TestPools.legacyApp().stream().map(s -> "\"" + s + "\"")
-                .collect(Collectors.joining(", ", "[", "]"));
+        String command = TestPools.legacyAppYaml();
         var pools = ConfigLoader.create().parsePools("""
                 pools:
                   app:
@@ -85,7 +83,7 @@ class PoolServerIT {
                     command: [/bin/false]
                 """.formatted(command, SOCKET, command), Path.of("/tmp"));
         assertThat(pools.pools()).hasSize(3);
-        server = RunningPoolServer.start(pools.listening(), PoolServerIT::manager, Optional.empty());
+        server = RunningPoolServer.start(pools.listening(), TestPools.managers(), Optional.empty());
         app = server.manager().pool("app");
         one = server.manager().pool("one");
         assertThat(server.manager().pools()).hasSize(2);
@@ -93,14 +91,6 @@ class PoolServerIT {
         String tcp = server.addresses().get("one");
         oneAddress = new InetSocketAddress("127.0.0.1", Integer.parseInt(tcp.substring(tcp.lastIndexOf(':') + 1)));
         awaitIdle();
-    }
-
-    private static org.fcgate.pool.PoolManager manager() {
-        try {
-            return TestPools.manager();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @AfterAll

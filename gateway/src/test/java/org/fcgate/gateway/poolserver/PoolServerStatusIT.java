@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.fcgate.fcgi.client.FcgiConnection;
 import org.fcgate.fcgi.params.Params;
@@ -57,8 +56,7 @@ class PoolServerStatusIT {
 
     @BeforeAll
     static void start() throws Exception {
-        String command = TestPools.legacyApp().stream().map(s -> "\"" + s + "\"")
-                .collect(Collectors.joining(", ", "[", "]"));
+        String command = TestPools.legacyAppYaml();
         var pools = ConfigLoader.create().parsePools("""
                 pools:
                   app:
@@ -67,24 +65,16 @@ class PoolServerStatusIT {
                     max_children: 1
                     listen: unix:%s
                 """.formatted(command, SOCKET), Path.of("/tmp"));
-        server = RunningPoolServer.start(pools.listening(), PoolServerStatusIT::manager,
+        server = RunningPoolServer.start(pools.listening(), TestPools.managers(),
                 Optional.of(Observability.parseAddress("127.0.0.1:0")));
         app = server.manager().pool("app");
-        await().atMost(Duration.ofSeconds(30)).until(() -> app.snapshot().count(ChildState.IDLE) == 1);
+        TestPools.awaitIdle(app, 1);
         try (FcgiConnection c = FcgiConnection.open(UnixDomainSocketAddress.of(SOCKET), Duration.ofSeconds(20))) {
             Params p = Params.builder().add("REQUEST_METHOD", "GET").add("REQUEST_URI", URI_SENT)
                     .add("SCRIPT_FILENAME", SCRIPT_SENT).add("QUERY_STRING", "token=secret").build();
             assertThat(c.execute(p, new byte[0]).head().status()).isEqualTo(200);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> app.snapshot().count(ChildState.IDLE) == 1);
-    }
-
-    private static org.fcgate.pool.PoolManager manager() {
-        try {
-            return TestPools.manager();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @AfterAll

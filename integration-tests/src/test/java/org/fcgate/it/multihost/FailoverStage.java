@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.fcgate.gateway.support.Resources;
 import org.fcgate.it.peer.FcgateProcess;
 import org.fcgate.it.peer.PeerProcess;
 import org.fcgate.it.peer.SampleAppProcess;
@@ -173,13 +172,7 @@ final class FailoverStage implements AutoCloseable {
     }
 
     private static List<String> fcgate(String... args) {
-        List<String> c = new ArrayList<>(List.of(javaBin()));
-        c.addAll(FcgateProcess.JVM_OPTIONS);
-        c.add("-jar");
-        c.add(Path.of(System.getProperty("fcgate.jar", "../gateway/target/fcgate.jar")).toAbsolutePath()
-                .normalize().toString());
-        c.addAll(List.of(args));
-        return c;
+        return FcgateProcess.jarCommand(args);
     }
 
     private static String javaBin() {
@@ -234,26 +227,42 @@ final class FailoverStage implements AutoCloseable {
         }
     }
 
+    /** Waits until the gateway sees {@code server} down and 200 more requests than {@code since} were answered. */
+    void awaitTakenOut(String what, Server server, int since) {
+        await(what).atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
+                .until(() -> up(server) == Up.NO && results().size() >= since + 200);
+    }
+
+    /**
+     * Waits until the gateway sees {@code server} up again and one of {@code pool}'s children (gathered into
+     * {@code children} as they come) answered a request after result number {@code since}.
+     */
+    void awaitRejoined(String what, Server server, PeerProcess pool, int since, Set<String> children) {
+        await(what).atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).until(() -> {
+            children.addAll(children(pool));
+            List<Result> r = results();
+            return up(server) == Up.YES
+                    && r.subList(since, r.size()).stream().anyMatch(x -> children.contains(x.pid()));
+        });
+    }
+
+    /** Stops the client, prints what happened and asserts that the run failed over cleanly. */
+    void finish(PeerProcess client, String label, Map<String, Integer> marks) throws IOException {
+        stopClient(client);
+        List<Result> all = results();
+        String summary = summary(all, marks);
+        System.out.println(label + ": " + summary + "\n" + gatewayStory());
+        assertFailedOverCleanly(all, summary);
+    }
+
     /** Runs {@code command} on the gateway host; its output, or an AssertionError on a non-zero exit. */
     private String run(List<String> command) {
         List<String> c = shell.command(gatewayHost, command);
-        try {
-            Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(c + " did not finish");
-            }
-            if (p.exitValue() != 0) {
-                throw new AssertionError(c + " exited " + p.exitValue());
-            }
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
+        PeerProcess.Finished f = PeerProcess.runToEnd(c, PATIENCE);
+        if (f.exit() != 0) {
+            throw new AssertionError(c + " exited " + f.exit());
         }
+        return f.output();
     }
 
     // ---- the client's results ------------------------------------------------------------------------------------
@@ -338,21 +347,8 @@ final class FailoverStage implements AutoCloseable {
     /** Stops every process this stage started, newest first; reports the first failure after trying all. */
     @Override
     public void close() throws Exception {
-        Exception first = null;
-        while (!cleanup.isEmpty()) {
-            try {
-                cleanup.pop().close();
-            } catch (Exception | AssertionError e) {
-                Exception wrapped = e instanceof Exception x ? x : new Exception(e);
-                if (first == null) {
-                    first = wrapped;
-                } else {
-                    first.addSuppressed(wrapped);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        AutoCloseable[] newestFirst = cleanup.toArray(AutoCloseable[]::new); // push() adds at the head
+        cleanup.clear();
+        Resources.closeInOrder(newestFirst);
     }
 }

@@ -8,10 +8,8 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.fcgate.it.multihost.FailoverStage.Result;
 import org.fcgate.it.multihost.FailoverStage.Server;
-import org.fcgate.it.multihost.FailoverStage.Up;
 import org.fcgate.it.peer.NginxProcess;
 import org.fcgate.it.peer.PeerProcess;
 import org.fcgate.it.support.NoLeakedProcesses;
@@ -58,25 +56,12 @@ class LoopbackFailoverIT {
 
         int atKill = stage.results().size();
         ProcessHandle.of(poolA.pid()).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL: no drain
-        await("a down in the gateway's view, load served by b").atMost(FailoverStage.PATIENCE)
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> stage.up(a) == Up.NO && stage.results().size() >= atKill + 200);
+        stage.awaitTakenOut("a down in the gateway's view, load served by b", a, atKill);
 
         int atRestart = stage.results().size();
         PeerProcess again = stage.startPool(a);
-        Set<String> childrenOfA = new HashSet<>();
-        await("a rejoins and serves").atMost(FailoverStage.PATIENCE).pollInterval(Duration.ofMillis(200)).until(() -> {
-            childrenOfA.addAll(FailoverStage.children(again));
-            List<Result> r = stage.results();
-            return stage.up(a) == Up.YES
-                    && r.subList(atRestart, r.size()).stream().anyMatch(x -> childrenOfA.contains(x.pid()));
-        });
-        stage.stopClient(client);
-
-        List<Result> all = stage.results();
-        String summary = FailoverStage.summary(all, Map.of("killed after", atKill, "restarted after", atRestart));
-        System.out.println("loopback failover: " + summary + "\n" + stage.gatewayStory());
-        FailoverStage.assertFailedOverCleanly(all, summary);
+        stage.awaitRejoined("a rejoins and serves", a, again, atRestart, new HashSet<>());
+        stage.finish(client, "loopback failover", Map.of("killed after", atKill, "restarted after", atRestart));
         assertThat(stage.metrics()).containsPattern("fcgate_upstream_server_ejections_total\\{server=\"127\\.0\\.0\\.1:"
                 + a.port() + "\",upstream=\"app\"} [1-9]");
     }

@@ -2,7 +2,6 @@ package org.fcgate.it.peer;
 
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /** {@code java -jar fcgate.jar pool --config FILE}: fcgate's pools as a FastCGI server, like php-fpm. */
@@ -16,18 +15,9 @@ public final class FcgatePoolProcess implements AutoCloseable {
 
     /** Starts the pool server on {@code config} and waits until {@code socket} (one pool's listen) accepts. */
     public static FcgatePoolProcess start(Path dir, Path config, Path socket) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(FcgateProcess.JVM_OPTIONS);
-        command.addAll(List.of("-jar", FcgateProcess.jar().toString(), "pool", "--config", config.toString()));
-        PeerProcess p = PeerProcess.start("fcgate pool", command, PeerProcess.baseEnvironment(), dir,
-                dir.resolve("fcgate-pool.log"));
-        try {
-            p.awaitAccepting(UnixDomainSocketAddress.of(socket));
-        } catch (RuntimeException | AssertionError e) {
-            p.close();
-            throw e;
-        }
+        List<String> command = FcgateProcess.jarCommand("pool", "--config", config.toString());
+        PeerProcess p = PeerProcess.startAccepting("fcgate pool", command, PeerProcess.baseEnvironment(), dir,
+                dir.resolve("fcgate-pool.log"), UnixDomainSocketAddress.of(socket));
         return new FcgatePoolProcess(p);
     }
 

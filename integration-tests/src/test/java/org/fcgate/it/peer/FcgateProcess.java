@@ -1,16 +1,12 @@
 package org.fcgate.it.peer;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code fcgate serve} as a child JVM: {@code java -Xmx256m -XX:MaxDirectMemorySize=64m -jar fcgate.jar serve --root
@@ -55,21 +51,12 @@ public final class FcgateProcess implements AutoCloseable {
 
     /** {@code fcgate serve --listen 127.0.0.1:PORT serveArgs} (no {@code --root}: the bundled demo site). */
     public static FcgateProcess serve(Path dir, List<String> serveArgs, Map<String, String> env) {
-        Path jar = jar();
         int port = NginxProcess.freeLoopbackPort();
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JVM_OPTIONS);
-        command.addAll(List.of("-jar", jar.toString(), "serve", "--listen", "127.0.0.1:" + port));
+        List<String> command = jarCommand("serve", "--listen", "127.0.0.1:" + port);
         command.addAll(serveArgs);
         Path log = dir.resolve("fcgate.log");
-        PeerProcess p = PeerProcess.start("fcgate", command, env, dir, log);
-        try {
-            p.awaitAccepting(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        } catch (RuntimeException | AssertionError e) {
-            p.close();
-            throw e;
-        }
+        PeerProcess p = PeerProcess.startAccepting("fcgate", command, env, dir, log,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         return new FcgateProcess(p, port);
     }
 
@@ -78,18 +65,10 @@ public final class FcgateProcess implements AutoCloseable {
      * e.g. with {@link NginxProcess#freeLoopbackPort()}); waits until that port accepts.
      */
     public static FcgateProcess run(Path dir, Path config, int port, List<String> args, Map<String, String> env) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JVM_OPTIONS);
-        command.addAll(List.of("-jar", jar().toString(), "run", "--config", config.toString()));
+        List<String> command = jarCommand("run", "--config", config.toString());
         command.addAll(args);
-        PeerProcess p = PeerProcess.start("fcgate", command, env, dir, dir.resolve("fcgate.log"));
-        try {
-            p.awaitAccepting(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        } catch (RuntimeException | AssertionError e) {
-            p.close();
-            throw e;
-        }
+        PeerProcess p = PeerProcess.startAccepting("fcgate", command, env, dir, dir.resolve("fcgate.log"),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         return new FcgateProcess(p, port);
     }
 
@@ -103,38 +82,28 @@ public final class FcgateProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar().toString()));
         command.addAll(args);
-        try {
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(PeerProcess.PATIENCE.toSeconds(), TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                throw new AssertionError(command + " did not finish: " + new String(out, StandardCharsets.UTF_8));
-            }
-            return new CommandResult(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+        PeerProcess.Finished f = PeerProcess.runToEnd(command, dir, PeerProcess.PATIENCE);
+        return new CommandResult(f.exit(), f.output());
     }
 
     /** Sends {@code SIG<name>} (e.g. {@code HUP}) to the gateway {@code times} times in a row, from one shell. */
     public void signal(String name, int times) {
         String kill = "kill -" + name + " " + process.pid();
         String script = String.join("; ", java.util.Collections.nCopies(times, kill));
-        try {
-            Process p = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(PeerProcess.PATIENCE.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new AssertionError(script + " failed: " + new String(out, StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
+        PeerProcess.Finished f = PeerProcess.runToEnd(List.of("sh", "-c", script), PeerProcess.PATIENCE);
+        if (f.exit() != 0) {
+            throw new AssertionError(script + " failed: " + f.output());
         }
+    }
+
+    /** {@code JAVA JVM_OPTIONS -jar fcgate.jar args}, a mutable list for more arguments. */
+    public static List<String> jarCommand(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-jar", jar().toString()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     /** The shaded jar; fails with how to build it when it is not there. */
@@ -183,20 +152,11 @@ public final class FcgateProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", tool).toString());
         command.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(PeerProcess.PATIENCE.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new AssertionError(command + " failed: " + new String(out, StandardCharsets.UTF_8));
-            }
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
+        PeerProcess.Finished f = PeerProcess.runToEnd(command, PeerProcess.PATIENCE);
+        if (f.exit() != 0) {
+            throw new AssertionError(command + " failed: " + f.output());
         }
+        return f.output();
     }
 
     @Override

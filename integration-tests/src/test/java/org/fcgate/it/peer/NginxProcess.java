@@ -43,7 +43,6 @@ public final class NginxProcess implements AutoCloseable {
             throw new AssertionError(FASTCGI_PARAMS + " is missing: install the Debian package nginx (nginx-common)");
         }
         int port = freeLoopbackPort();
-        Path errorLog = dir.resolve("nginx-error.log");
         String upstream = switch (mode) {
             case PER_REQUEST -> "";
             case KEEP_CONN -> """
@@ -57,41 +56,25 @@ public final class NginxProcess implements AutoCloseable {
             case PER_REQUEST -> "fastcgi_pass unix:" + appSocket + ";";
             case KEEP_CONN -> "fastcgi_pass app;\n                fastcgi_keep_conn on;";
         };
-        String config = """
-                daemon off;
-                master_process off;
-                worker_processes 1;
-                pid %1$s/nginx.pid;
-                error_log %2$s info;
-                events {
-                    worker_connections 64;
-                }
-                http {
-                    access_log %1$s/nginx-access.log;
-                    client_body_temp_path %1$s/client_body;
-                    proxy_temp_path %1$s/proxy;
-                    fastcgi_temp_path %1$s/fastcgi;
-                    uwsgi_temp_path %1$s/uwsgi;
-                    scgi_temp_path %1$s/scgi;
+        String http = """
                     client_max_body_size 8m;
                     large_client_header_buffers 4 64k;
-                %3$s
+                %1$s
                     server {
-                        listen 127.0.0.1:%4$d;
+                        listen 127.0.0.1:%2$d;
                         server_name localhost;
                         location / {
-                            include %5$s;
-                            %6$s
+                            include %3$s;
+                            %4$s
                         }
                         location /stream/ {
-                            include %5$s;
-                            %6$s
+                            include %3$s;
+                            %4$s
                             fastcgi_request_buffering off;
                         }
                     }
-                }
-                """.formatted(dir, errorLog, upstream, port, FASTCGI_PARAMS, pass);
-        return launch(binary, dir, port, config);
+                """.formatted(upstream, port, FASTCGI_PARAMS, pass);
+        return launch(binary, dir, port, config(dir, http));
     }
 
     /**
@@ -113,7 +96,33 @@ public final class NginxProcess implements AutoCloseable {
                             fastcgi_param PATH_INFO $path_info;
                             fastcgi_param PATH_TRANSLATED $document_root$path_info;
                             fastcgi_pass unix:%2$s;""".formatted(FASTCGI_PARAMS, fpmSocket);
-        String config = """
+        String http = """
+                    client_max_body_size %1$dm;
+                    server {
+                        listen 127.0.0.1:%2$d;
+                        server_name localhost;
+                        root %3$s;
+                        index index.php;
+                        location ^~ /stock/ {
+                            location ~ [^/]\\.php(/|$) {
+                %4$s
+                            }
+                        }
+                        location ~ [^/]\\.php(/|$) {
+                %4$s
+                            fastcgi_param HTTP_PROXY "";
+                        }
+                    }
+                """.formatted(maxBodyMiB, port, docRoot, php);
+        return launch(binary, dir, port, config(dir, http));
+    }
+
+    /**
+     * nginx.conf around the {@code http} block's own directives: one process in the foreground, and every file nginx
+     * writes (pid, logs, temporary bodies) in {@code dir}.
+     */
+    private static String config(Path dir, String http) {
+        return """
                 daemon off;
                 master_process off;
                 worker_processes 1;
@@ -129,25 +138,8 @@ public final class NginxProcess implements AutoCloseable {
                     fastcgi_temp_path %1$s/fastcgi;
                     uwsgi_temp_path %1$s/uwsgi;
                     scgi_temp_path %1$s/scgi;
-                    client_max_body_size %3$dm;
-                    server {
-                        listen 127.0.0.1:%4$d;
-                        server_name localhost;
-                        root %5$s;
-                        index index.php;
-                        location ^~ /stock/ {
-                            location ~ [^/]\\.php(/|$) {
-                %6$s
-                            }
-                        }
-                        location ~ [^/]\\.php(/|$) {
-                %6$s
-                            fastcgi_param HTTP_PROXY "";
-                        }
-                    }
-                }
-                """.formatted(dir, dir.resolve("nginx-error.log"), maxBodyMiB, port, docRoot, php);
-        return launch(binary, dir, port, config);
+                %3$s}
+                """.formatted(dir, dir.resolve("nginx-error.log"), http);
     }
 
     private static NginxProcess launch(Path binary, Path dir, int port, String config) {
@@ -160,13 +152,8 @@ public final class NginxProcess implements AutoCloseable {
         }
         List<String> command = List.of(binary.toString(), "-p", dir + "/", "-e", errorLog.toString(),
                 "-c", conf.toString());
-        PeerProcess p = PeerProcess.start("nginx", command, PeerProcess.baseEnvironment(), dir, errorLog);
-        try {
-            p.awaitAccepting(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        } catch (RuntimeException | AssertionError e) {
-            p.close();
-            throw e;
-        }
+        PeerProcess p = PeerProcess.startAccepting("nginx", command, PeerProcess.baseEnvironment(), dir, errorLog,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         return new NginxProcess(p, port);
     }
 

@@ -64,6 +64,54 @@ public final class PeerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #start}, then {@link #awaitAccepting} on {@code address}; a process that does not come up is stopped
+     * again before the failure is thrown.
+     */
+    public static PeerProcess startAccepting(String name, List<String> command, Map<String, String> env,
+            Path workDir, Path log, SocketAddress address) {
+        PeerProcess p = start(name, command, env, workDir, log);
+        try {
+            p.awaitAccepting(address);
+        } catch (RuntimeException | AssertionError e) {
+            p.close();
+            throw e;
+        }
+        return p;
+    }
+
+    /** What a command run to its end printed (stdout and stderr together) and its exit status. */
+    public record Finished(int exit, String output) {
+    }
+
+    /** {@link #runToEnd(List, Path, Duration)} in the test's working directory. */
+    public static Finished runToEnd(List<String> command, Duration patience) {
+        return runToEnd(command, null, patience);
+    }
+
+    /**
+     * Runs {@code command} (in {@code workDir}, with the test's environment) to its end and returns what it printed;
+     * kills it and fails when it takes longer than {@code patience}. The caller judges the exit status.
+     */
+    public static Finished runToEnd(List<String> command, Path workDir, Duration patience) {
+        try {
+            Process p = new ProcessBuilder(command).directory(workDir == null ? null : workDir.toFile())
+                    .redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(patience.toSeconds(), TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError(command + " did not finish within " + patience.toSeconds() + " s: "
+                        + new String(out, StandardCharsets.UTF_8));
+            }
+            return new Finished(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + command, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted running " + command, e);
+        }
+    }
+
     public long pid() {
         return process.pid();
     }

@@ -27,13 +27,8 @@ public final class PhpCgiProcess implements FastCgiPeer {
         Map<String, String> env = PeerProcess.baseEnvironment();
         env.put("PHP_FCGI_CHILDREN", "0");
         List<String> command = List.of(binary.toString(), "-n", "-d", "expose_php=0", "-b", socket.toString());
-        PeerProcess p = PeerProcess.start("php-cgi", command, env, dir, dir.resolve("php-cgi.log"));
-        try {
-            p.awaitAccepting(UnixDomainSocketAddress.of(socket));
-        } catch (RuntimeException | AssertionError e) {
-            p.close();
-            throw e;
-        }
+        PeerProcess p = PeerProcess.startAccepting("php-cgi", command, env, dir, dir.resolve("php-cgi.log"),
+                UnixDomainSocketAddress.of(socket));
         return new PhpCgiProcess(p, socket);
     }
 

@@ -62,13 +62,8 @@ public final class PhpFpmProcess implements FastCgiPeer {
         if (isRoot()) {
             command.add("-R"); // php-fpm refuses to run as root without it
         }
-        PeerProcess p = PeerProcess.start("php-fpm", command, PeerProcess.baseEnvironment(), dir, log);
-        try {
-            p.awaitAccepting(UnixDomainSocketAddress.of(socket));
-        } catch (RuntimeException | AssertionError e) {
-            p.close();
-            throw e;
-        }
+        PeerProcess p = PeerProcess.startAccepting("php-fpm", command, PeerProcess.baseEnvironment(), dir, log,
+                UnixDomainSocketAddress.of(socket));
         return new PhpFpmProcess(p, socket);
     }
 

@@ -31,14 +31,8 @@ public final class SampleAppProcess implements AutoCloseable {
         List<String> command = javaCommand(newMarker());
         command.add("--socket");
         command.add(socket.toString());
-        PeerProcess p = PeerProcess.start("sample app", command, PeerProcess.baseEnvironment(), dir,
-                dir.resolve("app.log"));
-        try {
-            p.awaitAccepting(UnixDomainSocketAddress.of(socket));
-        } catch (RuntimeException | AssertionError e) {
-            p.close();
-            throw e;
-        }
+        PeerProcess p = PeerProcess.startAccepting("sample app", command, PeerProcess.baseEnvironment(), dir,
+                dir.resolve("app.log"), UnixDomainSocketAddress.of(socket));
         return new SampleAppProcess(p, socket);
     }
 
