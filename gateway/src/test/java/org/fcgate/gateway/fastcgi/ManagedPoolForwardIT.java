@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.fcgate.gateway.config.HttpLimits;
+import org.fcgate.gateway.support.CollidingNames;
 import org.fcgate.gateway.support.ForwardingGateway;
 import org.fcgate.gateway.support.RawClient;
 import org.fcgate.gateway.support.Resources;
@@ -101,6 +102,19 @@ class ManagedPoolForwardIT {
                 "\nHTTP_COOKIE=a=1; b=2\n", "\nSERVER_NAME=app.example\n")
                 .doesNotContain("CONTENT_LENGTH", "CONTENT_TYPE");
         assertThat(get("/sub/env.app")).doesNotContain("PATH_INFO", "PATH_TRANSLATED");
+    }
+
+    /**
+     * R15 at the limit: Host and 99 headers whose names collide in {@code String.hashCode}, as sent and as CGI names
+     * ({@link CollidingNames}), fill the header-count limit exactly (100 lines). The gateway's CGI environment and the
+     * child's parameter map take them all; each reaches the child once, with its own value.
+     */
+    @Test
+    void R15_headerNamesCollidingInStringHashCodeUpToTheCountLimitReachTheChildEachOnce() throws Exception {
+        List<String> names = CollidingNames.of(99);
+        String body = get("/env.app", names.stream().map(n -> n + ": v-" + n + "\r\n").toArray(String[]::new));
+        assertThat(body.lines().filter(l -> l.startsWith("HTTP_AO") || l.startsWith("HTTP_B0")))
+                .containsExactlyInAnyOrderElementsOf(names.stream().map(n -> "HTTP_" + n + "=v-" + n).toList());
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.config.Timeouts;
+import org.fcgate.gateway.support.CollidingNames;
 import org.fcgate.gateway.support.GatewayExtension;
 import org.fcgate.gateway.support.RawClient;
 import org.fcgate.gateway.support.TestSite;
@@ -201,6 +202,20 @@ class HttpFlowIT {
         StringBuilder head = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
         for (int i = 0; i < 100; i++) {
             head.append("X-").append(i).append(": ").append("v".repeat(8 * 1024)).append("\r\n");
+        }
+        assertRefused(head.append("\r\n").toString(), 431);
+    }
+
+    /**
+     * Hash flooding: 8,000 header names built to collide in {@code String.hashCode}, as sent and as CGI names
+     * ({@link CollidingNames}). The header-count limit (100 lines) refuses the head before the 101st line, so no map
+     * ever holds more than 100 of them; the connection closes, and the next one is served (the canary after each case).
+     */
+    @Test
+    void R15_eightThousandHeaderNamesCollidingInStringHashCodeAre431() throws Exception {
+        StringBuilder head = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
+        for (String name : CollidingNames.of(8_000)) {
+            head.append(name).append(": 1\r\n");
         }
         assertRefused(head.append("\r\n").toString(), 431);
     }

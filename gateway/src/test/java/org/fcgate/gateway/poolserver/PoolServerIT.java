@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
@@ -28,9 +29,11 @@ import org.fcgate.fcgi.client.FcgiConnection;
 import org.fcgate.fcgi.client.ResponseListener;
 import org.fcgate.fcgi.params.Params;
 import org.fcgate.fcgi.protocol.Fcgi;
+import org.fcgate.fcgi.protocol.FcgiLimits;
 import org.fcgate.fcgi.protocol.ProtocolStatus;
 import org.fcgate.fcgi.protocol.Role;
 import org.fcgate.gateway.config.yaml.ConfigLoader;
+import org.fcgate.gateway.support.CollidingNames;
 import org.fcgate.gateway.support.LeakTracker;
 import org.fcgate.gateway.support.TestPools;
 import org.fcgate.pool.Pool;
@@ -284,6 +287,56 @@ class PoolServerIT {
             assertThat(status(c.execute(params("/after.app", ""), new byte[0]))).isEqualTo(200);
         }
         await().atMost(TIMEOUT).until(() -> app.snapshot().counters().exits(ExitReason.BROKEN) == broken + 1);
+    }
+
+    /**
+     * R15 over FastCGI: 8,000 PARAMS whose names collide in {@code String.hashCode} ({@link CollidingNames}). The pool
+     * server's decoder stops at the pair-count limit ({@code FcgiLimits}, 1,000 pairs) and closes the connection: no
+     * answer, no child leased, and the next connection is served.
+     */
+    @Test
+    void R15_eightThousandParamNamesCollidingInStringHashCodeCloseTheConnection() throws Exception {
+        long leases = app.snapshot().counters().leases();
+        Params.Builder p = Params.builder();
+        params("/flood.app", "").pairs().forEach(p::add);
+        CollidingNames.of(8_000).forEach(n -> p.add(n, "1"));
+        try (FcgiConnection c = FcgiConnection.open(appAddress, TIMEOUT)) {
+            try {
+                c.writeRaw(ClientRequestEncoder.encode(1, Role.RESPONDER, true, p.build(), ByteBuffer.allocate(0)));
+            } catch (IOException e) {
+                // closed while the rest was still being written: what counts is what comes back
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+                while (true) {
+                    c.readSome();
+                }
+            }).as("closed without an answer, not left waiting").isInstanceOf(IOException.class)
+                    .isNotInstanceOf(InterruptedIOException.class);
+        }
+        assertThat(app.snapshot().counters().leases()).isEqualTo(leases);
+        try (FcgiConnection c = FcgiConnection.open(appAddress, TIMEOUT)) {
+            assertThat(status(c.execute(params("/after.app", ""), new byte[0]))).isEqualTo(200);
+        }
+    }
+
+    /**
+     * R15 at the limit: 1,000 PARAMS (the pair-count limit), all but the request's own 6 with names colliding in
+     * {@code String.hashCode}, are relayed to the child, whose parameter map takes them all; each comes back once.
+     */
+    @Test
+    void R15_paramNamesCollidingInStringHashCodeUpToTheCountLimitAreServedEachOnce() throws Exception {
+        Params request = params("/collide.app", "");
+        List<String> names = CollidingNames.of(FcgiLimits.DEFAULT_MAX_PARAM_COUNT - request.size());
+        Params.Builder p = Params.builder();
+        request.pairs().forEach(p::add);
+        names.forEach(n -> p.add(n, "v-" + n));
+        try (FcgiConnection c = FcgiConnection.open(appAddress, TIMEOUT)) {
+            FcgiConnection.Result r = c.execute(p.build(), new byte[0]);
+            assertThat(status(r)).isEqualTo(200);
+            assertThat(new String(r.body(), StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.startsWith("AO") || l.startsWith("B0")))
+                    .containsExactlyInAnyOrderElementsOf(names.stream().map(n -> n + "=v-" + n).toList());
+        }
     }
 
     private static ResponseListener listener(List<String> events, int id) {
