@@ -36,7 +36,9 @@ import org.w3c.dom.Document;
 
 /**
  * The admin listener of the gateway as operators run it ({@code java -jar target/fcgate.jar run --config FILE
- * --admin 0}, a static pool of two sample-app children, {@code slow_request_timeout: 1s}, the access log in a file):
+ * --admin 0}, a static pool of two sample-app children, {@code slow_request_timeout: 1s}, the access log in a file,
+ * and a {@code fastcgi_servers} group {@code remote} of two servers: a sample-app process on a Unix socket, and a
+ * socket nobody listens on, which its health checks take out of service):
  * slow requests on every status format and in {@code /metrics}; the Grafana dashboard's queries against a real
  * scrape; the status page read the way php-fpm_exporter and Prometheus read it, with a hostile file name; and R77's
  * last clause (child output after a log reopen).
@@ -51,14 +53,26 @@ class ObservabilityIT {
     static Path dir;
     static GatewayJar gateway;
     static Path accessLog;
+    /** The live server of the {@code remote} group: the sample app on its own socket, stopped by PID. */
+    static Process remoteApp;
+    static Path remoteSocket;
+    static Path absentSocket;
 
     @BeforeAll
     static void start() throws Exception {
         Path www = Files.createDirectory(dir.resolve("www"));
         Files.writeString(www.resolve("hello.txt"), "hello\n");
         Files.writeString(www.resolve("s.app"), "script\n");
+        Files.writeString(www.resolve("r.remote"), "script\n");
         Files.writeString(www.resolve(HOSTILE), "script\n");
         accessLog = dir.resolve("access.log");
+        remoteSocket = dir.resolve("remote.sock");
+        absentSocket = dir.resolve("absent.sock");
+        List<String> remote = new ArrayList<>(TestPools.legacyApp());
+        remote.addAll(List.of("--socket", remoteSocket.toString()));
+        remoteApp = new ProcessBuilder(remote).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("remote-app.log").toFile()).start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(remoteSocket));
         gateway = GatewayJar.run(dir, """
                 listen: 127.0.0.1:0
                 root: %s
@@ -70,19 +84,34 @@ class ObservabilityIT {
                     pm: static
                     max_children: 2
                     kill_grace: 0
+                fastcgi_servers:
+                  remote:
+                    addresses: [unix:%s, unix:%s]
+                    health_check: {interval: 1s, timeout: 1s, rise: 1, fall: 1}
                 routes:
                   - match: {extension: .app}
                     fastcgi: {upstream: app, script_extensions: [.app]}
+                  - match: {extension: .remote}
+                    fastcgi: {upstream: remote, script_extensions: [.remote]}
                   - match: {prefix: /}
                     static: {}
-                """.formatted(www, accessLog, TestPools.legacyAppYaml()));
+                """.formatted(www, accessLog, TestPools.legacyAppYaml(), remoteSocket, absentSocket));
         await().atMost(Duration.ofSeconds(60)).until(() -> json("/status?json").get("idle processes").asInt() == 2);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (gateway != null) {
-            gateway.close();
+        try {
+            if (gateway != null) {
+                gateway.close();
+            }
+        } finally {
+            if (remoteApp != null) {
+                remoteApp.destroy(); // SIGTERM, by PID
+                if (!remoteApp.waitFor(20, TimeUnit.SECONDS)) {
+                    remoteApp.destroyForcibly().waitFor();
+                }
+            }
         }
     }
 
@@ -135,6 +164,16 @@ class ObservabilityIT {
         assertThat(gateway.get("/s.app?i=dashboard").statusCode()).isEqualTo(200);
         assertThat(gateway.get("/missing.txt").statusCode()).isEqualTo(404);
         assertThat(gateway.get("/s.app?status=503").statusCode()).isEqualTo(503); // a 5xx series to select
+        // The remote group: served by its live server; the absent one failed its health checks and is out.
+        assertThat(gateway.get("/r.remote").statusCode()).isEqualTo(200);
+        String absent = "{server=\"unix:" + absentSocket + "\",upstream=\"remote\"}";
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            String metrics = gateway.admin("/metrics").body();
+            return metrics.contains("fcgate_upstream_server_up" + absent + " 0.0")
+                    && metrics.contains("fcgate_upstream_server_up{server=\"unix:" + remoteSocket
+                            + "\",upstream=\"remote\"} 1.0")
+                    && !metrics.contains("fcgate_upstream_server_health_check_failures_total" + absent + " 0.0");
+        });
         // jvm_gc_pause_seconds exists once a collection has happened: ask the gateway's JVM for one.
         Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
                 Long.toString(gateway.pid()), "GC.run").redirectErrorStream(true).start();
@@ -164,6 +203,11 @@ class ObservabilityIT {
                 "fcgate_pool_queue_wait_seconds_bucket", "fcgate_pool_rejections_total",
                 "fcgate_pool_request_timeouts_total", "fcgate_pool_child_exits_total", "fcgate_http_connections_open",
                 "fcgate_pool_slow_requests_total", "jvm_memory_used_bytes");
+        // The servers of fastcgi_servers groups: every fcgate_upstream_server_* series the gateway exports.
+        Set<String> upstreamServer = new TreeSet<>(scrape.lines().filter(l -> l.startsWith("fcgate_upstream_server_"))
+                .map(l -> l.substring(0, l.indexOf('{'))).toList());
+        assertThat(upstreamServer).isNotEmpty();
+        assertThat(used).containsAll(upstreamServer);
     }
 
     // ---- the status page as php-fpm_exporter and Prometheus read it --------------------------------------------
