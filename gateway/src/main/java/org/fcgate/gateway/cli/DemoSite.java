@@ -16,6 +16,8 @@ import java.util.stream.Stream;
 final class DemoSite {
 
     static final String SCRIPT_EXTENSION = ".app";
+    /** The pool's name on the status pages, in metrics labels and logs: it runs the Java sample app, not PHP. */
+    static final String POOL_NAME = "app";
     static final int CHILDREN = 2;
     private static final List<String> FILES = List.of("index.html", "hello.txt", "info.app");
 

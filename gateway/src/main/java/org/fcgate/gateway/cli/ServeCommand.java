@@ -41,6 +41,9 @@ import picocli.CommandLine.Option;
                 + "Without --root: the bundled demo site.")
 public final class ServeCommand implements Callable<Integer> {
 
+    /** The FastCGI route's upstream (and pool) name without {@code --upstream}, except for the demo. */
+    static final String DEFAULT_UPSTREAM = "php";
+
     @Option(names = "--root", paramLabel = "DIR", description = "Document root (default: the bundled demo site).")
     Path root;
 
@@ -79,8 +82,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--script-ext", split = ",", paramLabel = "EXT", description = "Script extensions.")
     List<String> scriptExtensions = new ArrayList<>(GatewayDefaults.SCRIPT_EXTENSIONS);
 
-    @Option(names = "--upstream", paramLabel = "NAME", description = "Upstream name of the FastCGI route.")
-    String upstream = "php";
+    @Option(names = "--upstream", paramLabel = "NAME",
+            description = "Upstream (and pool) name of the FastCGI route (default: php; the demo's pool: app).")
+    String upstream;
 
     @Option(names = "--allow-symlinks-outside-root", description = "Serve symlinks whose target is outside the root.")
     boolean allowSymlinksOutsideRoot = GatewayDefaults.ALLOW_SYMLINKS_OUTSIDE_ROOT;
@@ -213,6 +217,11 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code --upstream}, else {@value #DEFAULT_UPSTREAM}, or {@value DemoSite#POOL_NAME} for the demo's Java pool. */
+    String upstreamName(boolean demo) {
+        return upstream != null ? upstream : demo ? DemoSite.POOL_NAME : DEFAULT_UPSTREAM;
+    }
+
     /** {@code --access-log}, {@code --access-log-format}, {@code --slow-request-timeout}; paths relative to the cwd. */
     AccessLogOptions accessLogOptions() {
         return AccessLogOptions.defaults().withDestination(accessLog, Path.of(""))
@@ -235,7 +244,7 @@ public final class ServeCommand implements Callable<Integer> {
         DocumentRoot docRoot = DocumentRoot.open(siteRoot, allowSymlinksOutsideRoot, !serveDotfiles);
         LinkedHashSet<String> exts = new LinkedHashSet<>(demo ? List.of(DemoSite.SCRIPT_EXTENSION) : scriptExtensions);
         List<Route> routes = List.of(
-                new Route.FastCgi(new PathMatcher.Extension(exts), docRoot, exts, upstream, fastCgiOptions()),
+                new Route.FastCgi(new PathMatcher.Extension(exts), docRoot, exts, upstreamName(demo), fastCgiOptions()),
                 new Route.Static(new PathMatcher.Prefix("/"), docRoot, index, Optional.ofNullable(frontController)));
         return new GatewayConfig(ListenAddress.parse(listen),
                 new HttpLimits(maxRequestLine, maxHeaderBytes, maxHeaders, maxBody,

@@ -37,7 +37,7 @@ final class ServeUpstreams {
                     throw new IllegalArgumentException("--fastcgi '" + a + "' " + e.getMessage(), e);
                 }
             }
-            return Optional.of(new UpstreamConfig.External(o.upstream, addresses, o.fastcgiKeepConn,
+            return Optional.of(new UpstreamConfig.External(o.upstreamName(demo), addresses, o.fastcgiKeepConn,
                     o.fastcgiMaxConnections, GatewayDefaults.FASTCGI_IDLE_TIMEOUT, o.connectTimeout, o.readTimeout,
                     GatewayDefaults.FASTCGI_SEND_TIMEOUT));
         }
@@ -51,8 +51,8 @@ final class ServeUpstreams {
         } else {
             return Optional.empty();
         }
-        return Optional.of(new UpstreamConfig.ManagedPool(o.upstream, poolConfig(o, command, demo), o.connectTimeout,
-                o.readTimeout));
+        return Optional.of(new UpstreamConfig.ManagedPool(o.upstreamName(demo), poolConfig(o, command, demo),
+                o.connectTimeout, o.readTimeout));
     }
 
     /** For the start-up line: where scripts go. */
@@ -71,7 +71,7 @@ final class ServeUpstreams {
 
     static PoolConfig poolConfig(ServeCommand o, List<String> command, boolean demo) {
         boolean binds = command.stream().anyMatch(a -> a.contains("{socket}"));
-        PoolConfig.Builder b = PoolConfig.builder(o.upstream, command)
+        PoolConfig.Builder b = PoolConfig.builder(o.upstreamName(demo), command)
                 .convention(binds ? SocketConvention.BIND : SocketConvention.FD0);
         int max = o.children != null ? o.children : demo ? DemoSite.CHILDREN : -1;
         if (max > 0) {

@@ -134,6 +134,30 @@ class ServeCommandTest {
         assertThat(p.connectTimeout()).isEqualTo(GatewayDefaults.POOL_CONNECT_TIMEOUT);
     }
 
+    /**
+     * The demo's pool runs the Java sample app, so it is named {@code app}, not {@code php} (status pages, metrics
+     * labels and logs show that name); {@code --upstream} still names it, and a document root keeps {@code php}.
+     */
+    @Test
+    void theDemoPoolIsNamedAppAndTheDefaultElsewhereIsPhp() throws Exception {
+        ServeCommand demo = new ServeCommand();
+        new CommandLine(demo).parseArgs();
+        var pool = (UpstreamConfig.ManagedPool) ServeUpstreams.upstream(demo, true).orElseThrow();
+        assertThat(pool.name()).isEqualTo("app");
+        assertThat(pool.pool().name()).isEqualTo("app");
+        assertThat(ServeUpstreams.describe(java.util.Optional.of(pool), true))
+                .isEqualTo(" (scripts → pool 'app': sample legacy app)");
+
+        ServeCommand named = new ServeCommand();
+        new CommandLine(named).parseArgs("--upstream", "legacy");
+        assertThat(ServeUpstreams.upstream(named, true).orElseThrow().name()).isEqualTo("legacy");
+
+        ServeCommand site = new ServeCommand();
+        new CommandLine(site).parseArgs("--root", root.toString(), "--pool", "php-cgi");
+        assertThat(site.toConfig().upstreams()).extracting(UpstreamConfig::name).containsExactly("php");
+        assertThat(((Route.FastCgi) site.toConfig().routes().get(0)).upstream()).isEqualTo("php");
+    }
+
     @Test
     void poolAndFastcgiAreExclusive() {
         StringWriter err = new StringWriter();
