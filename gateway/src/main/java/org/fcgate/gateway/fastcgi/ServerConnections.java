@@ -138,6 +138,7 @@ final class ServerConnections implements ExternalServer {
         BackendHandler handler = new BackendHandler(options.limits());
         boolean[] cancelled = new boolean[1];
         ChannelFuture f = Backend.connect(loop, address, resolved, options.connectTimeout(), handler);
+        f.channel().pipeline().addFirst(new SendTimeoutHandler(server.sendTimeout()));
         f.addListener(done -> {
             if (done.isSuccess()) {
                 Pooled p = new Pooled(f.channel(), handler);
