@@ -10,8 +10,8 @@ STACK_TABLE="
 fpm-direct|php-fpm alone, driven over FastCGI by FcgiLoad (one kept connection per worker): the PHP side's ceiling|-|hello sleep post
 cgi-direct|php-cgi alone (PHP_FCGI_CHILDREN=N), driven over FastCGI by FcgiLoad: the ceiling of a php-cgi pool|-|hello sleep post
 fcgate-cgi|fcgate with its own managed php-cgi pool (static, N children)|cgi-direct|hello sleep post static-1k static-100k
-fcgate-fpm|fcgate in front of php-fpm (keep_conn off: a connection per request)|fpm-direct|hello sleep post
-fcgate-fpm-keep|fcgate in front of php-fpm (keep_conn on, max_conns_per_server N)|fpm-direct|hello sleep post
+fcgate-fpm|fcgate in front of php-fpm with the defaults (keep_conn off: a connection per request)|fpm-direct|hello sleep post
+fcgate-fpm-keep|fcgate in front of php-fpm as recommended (keep_conn on, max_conns_per_server N: a kept connection per worker, requests queued in fcgate)|fpm-direct|hello sleep post
 nginx-fpm|nginx (worker_processes auto) + php-fpm, fastcgi_keep_conn off (a connection per request)|fpm-direct|hello sleep post static-1k static-100k
 nginx-fpm-keep|nginx + php-fpm with fastcgi_keep_conn on and an upstream keepalive cache of N|fpm-direct|hello sleep post
 apache-event-fpm|Apache 2.4 event MPM + mod_proxy_fcgi + php-fpm|fpm-direct|hello sleep post static-1k static-100k

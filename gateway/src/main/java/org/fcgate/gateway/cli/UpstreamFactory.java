@@ -50,6 +50,7 @@ final class UpstreamFactory {
         List<BackendAddress> addresses = new ArrayList<>();
         e.addresses().forEach(a -> addresses.add(BackendAddress.of(a)));
         return ExternalServerOptions.of(e.name(), addresses).withMaxConnections(e.maxConnsPerServer())
-                .withKeepAlive(e.keepConn()).withIdleTimeout(e.idleTimeout()).withFailover(e.failover());
+                .withKeepAlive(e.keepConn()).withIdleTimeout(e.idleTimeout()).withSendTimeout(e.sendTimeout())
+                .withFailover(e.failover());
     }
 }

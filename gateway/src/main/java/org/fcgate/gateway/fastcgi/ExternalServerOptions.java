@@ -21,11 +21,13 @@ import org.fcgate.gateway.config.GatewayDefaults;
  * @param idleTimeout    a kept connection idle this long is closed
  * @param queueTimeout   longest wait for a connection slot → 503 with Retry-After
  * @param retryAfter     the Retry-After of that 503, and of the 503 when every server is down
+ * @param sendTimeout    request bytes waiting to be written and none taken by the server for this long → 504
+ *                       ({@link SendTimeoutHandler}); nginx's {@code fastcgi_send_timeout}
  * @param failover       tries on other servers, ejection, active health checks (groups of two or more servers)
  */
 public record ExternalServerOptions(String name, List<BackendAddress> addresses, int maxConnections,
                                     boolean keepAlive, Duration idleTimeout, Duration queueTimeout,
-                                    Duration retryAfter, Failover failover) {
+                                    Duration retryAfter, Duration sendTimeout, Failover failover) {
 
     // One source for the defaults the YAML file and the serve flags share.
     public static final int DEFAULT_MAX_CONNECTIONS = GatewayDefaults.FASTCGI_MAX_CONNS_PER_SERVER;
@@ -33,10 +35,12 @@ public record ExternalServerOptions(String name, List<BackendAddress> addresses,
     public static final Duration DEFAULT_IDLE_TIMEOUT = GatewayDefaults.FASTCGI_IDLE_TIMEOUT;
     public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_SEND_TIMEOUT = GatewayDefaults.FASTCGI_SEND_TIMEOUT;
 
     public ExternalServerOptions {
         addresses = List.copyOf(addresses);
         Objects.requireNonNull(failover, "failover");
+        Objects.requireNonNull(sendTimeout, "sendTimeout");
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("[upstream " + name + "] needs at least one FastCGI address");
         }
@@ -50,31 +54,41 @@ public record ExternalServerOptions(String name, List<BackendAddress> addresses,
         if (idleTimeout.isNegative() || queueTimeout.isNegative() || retryAfter.isNegative()) {
             throw new IllegalArgumentException("[upstream " + name + "] durations must not be negative");
         }
+        if (sendTimeout.isZero() || sendTimeout.isNegative()) {
+            throw new IllegalArgumentException("[upstream " + name + "] send timeout (" + sendTimeout
+                    + ") must be positive");
+        }
     }
 
     public static ExternalServerOptions of(String name, List<BackendAddress> addresses) {
         return new ExternalServerOptions(name, addresses, DEFAULT_MAX_CONNECTIONS, DEFAULT_KEEP_ALIVE,
-                DEFAULT_IDLE_TIMEOUT, DEFAULT_QUEUE_TIMEOUT, DEFAULT_RETRY_AFTER, Failover.defaults());
+                DEFAULT_IDLE_TIMEOUT, DEFAULT_QUEUE_TIMEOUT, DEFAULT_RETRY_AFTER, DEFAULT_SEND_TIMEOUT,
+                Failover.defaults());
     }
 
     public ExternalServerOptions withMaxConnections(int n) {
         return new ExternalServerOptions(name, addresses, n, keepAlive, idleTimeout, queueTimeout, retryAfter,
-                failover);
+                sendTimeout, failover);
     }
 
     public ExternalServerOptions withKeepAlive(boolean on) {
         return new ExternalServerOptions(name, addresses, maxConnections, on, idleTimeout, queueTimeout, retryAfter,
-                failover);
+                sendTimeout, failover);
     }
 
     public ExternalServerOptions withIdleTimeout(Duration d) {
         return new ExternalServerOptions(name, addresses, maxConnections, keepAlive, d, queueTimeout, retryAfter,
-                failover);
+                sendTimeout, failover);
     }
 
     public ExternalServerOptions withFailover(Failover f) {
         return new ExternalServerOptions(name, addresses, maxConnections, keepAlive, idleTimeout, queueTimeout,
-                retryAfter, f);
+                retryAfter, sendTimeout, f);
+    }
+
+    public ExternalServerOptions withSendTimeout(Duration d) {
+        return new ExternalServerOptions(name, addresses, maxConnections, keepAlive, idleTimeout, queueTimeout,
+                retryAfter, d, failover);
     }
 
     /** Whether servers are tracked at all: a group of one is never taken out of service (nginx does the same). */

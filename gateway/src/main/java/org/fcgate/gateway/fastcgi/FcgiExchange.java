@@ -367,7 +367,9 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     @Override
     public void backendException(Throwable cause) {
-        if (state == State.RUNNING) {
+        if (state == State.RUNNING && cause instanceof SendTimeoutHandler.SendTimeoutException) {
+            backendFailed(Reason.BACKEND_TIMEOUT, cause.getMessage()); // send_timeout: 504, as nginx
+        } else if (state == State.RUNNING) {
             backendFailed(Reason.BACKEND_FAILED, "backend I/O error: " + cause);
         }
     }

@@ -16,8 +16,13 @@ import org.fcgate.pool.Revocation;
 
 /**
  * The connections to one external FastCGI server: at most {@code maxConnections} open (connecting, busy or kept
- * idle), idle ones reused on their own event loop (a channel never changes loop), closed after the idle timeout.
- * Requests beyond the cap wait FIFO for a slot, at most the queue timeout (then 503).
+ * idle), closed after the idle timeout. Requests beyond the cap wait FIFO for a slot, at most the queue timeout
+ * (then 503).
+ *
+ * <p>A kept connection is reused on its own event loop when one is idle there; otherwise it moves to the loop of the
+ * request that takes it ({@link ChannelMove}): a request on any loop, and the head waiter whichever loop it is on,
+ * gets the kept connection, never a new connect while kept ones sit idle elsewhere (that closed one and connected
+ * another per request, which made keep_conn slower than a connection per request).
  *
  * <p>Slot accounting: {@link #open} counts every connection from the connect attempt until its close or its hand-over
  * to a waiter; each slot is given back exactly once. Guarded by {@code this}; callbacks run outside the lock on the
@@ -36,6 +41,8 @@ final class ServerConnections implements ExternalServer {
     private final Map<EventLoop, ArrayDeque<Pooled>> idle = new IdentityHashMap<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private int open;
+    /** Connections in {@link #idle}, on every loop. */
+    private int idleCount;
     private boolean closed;
 
     ServerConnections(BackendAddress address, ExternalServerOptions server, FastCgiUpstreamOptions options) {
@@ -61,8 +68,7 @@ final class ServerConnections implements ExternalServer {
 
     /** Whether a request would get a connection without waiting. */
     synchronized boolean hasCapacity(EventLoop loop) {
-        ArrayDeque<Pooled> mine = idle.get(loop);
-        return open < server.maxConnections() || mine != null && !mine.isEmpty();
+        return open < server.maxConnections() || idleCount > 0;
     }
 
     @Override
@@ -71,12 +77,13 @@ final class ServerConnections implements ExternalServer {
     }
 
     synchronized int idleConnections() {
-        return idle.values().stream().mapToInt(ArrayDeque::size).sum();
+        return idleCount;
     }
 
     /** @param fresh never an idle connection: a new one, evicting an idle one at the cap (the stale-retry case) */
     Runnable acquire(EventLoop loop, Backend.Callback callback, boolean fresh) {
         Pooled reuse = null;
+        Pooled move = null;
         Pooled evict = null;
         Waiter waiter = null;
         synchronized (this) {
@@ -88,7 +95,11 @@ final class ServerConnections implements ExternalServer {
             if (reuse == null) {
                 if (open < server.maxConnections()) {
                     open++;
-                } else if ((evict = pollAnyIdle()) == null) {
+                } else if (!fresh && (move = pollAnyIdle()) != null) {
+                    // at the cap, an idle one on another loop comes here (below)
+                } else if (fresh && (evict = pollAnyIdle()) != null) {
+                    // the stale-retry case: its slot goes to a new connection (below)
+                } else {
                     waiter = new Waiter(loop, callback);
                     waiters.addLast(waiter);
                 }
@@ -97,7 +108,17 @@ final class ServerConnections implements ExternalServer {
         if (reuse != null) {
             Pooled r = reuse;
             r.cancelIdleTimer();
-            loop.execute(() -> handOver(r, callback));
+            if (loop.inEventLoop()) {
+                handOver(r, callback); // no task: the answer is at hand (Backend#open allows it)
+            } else {
+                loop.execute(() -> handOver(r, callback));
+            }
+            return () -> { };
+        }
+        if (move != null) {
+            Pooled m = move;
+            m.cancelIdleTimer();
+            ChannelMove.moveTo(m.channel, loop, () -> handOver(m, callback));
             return () -> { };
         }
         if (waiter != null) {
@@ -117,6 +138,7 @@ final class ServerConnections implements ExternalServer {
         BackendHandler handler = new BackendHandler(options.limits());
         boolean[] cancelled = new boolean[1];
         ChannelFuture f = Backend.connect(loop, address, resolved, options.connectTimeout(), handler);
+        f.channel().pipeline().addFirst(new SendTimeoutHandler(server.sendTimeout()));
         f.addListener(done -> {
             if (done.isSuccess()) {
                 Pooled p = new Pooled(f.channel(), handler);
@@ -154,13 +176,17 @@ final class ServerConnections implements ExternalServer {
             next = waiters.pollFirst();
             if (next == null && reusable && !closed) {
                 idle.computeIfAbsent(p.channel.eventLoop(), l -> new ArrayDeque<>()).addFirst(p);
+                idleCount++;
             }
         }
         if (next != null) {
             next.timer.cancel(false);
             Waiter w = next;
             if (reusable && w.loop == p.channel.eventLoop()) {
+                // a task, not a call: we are inside the previous request's END_REQUEST, in its decoder
                 w.loop.execute(() -> handOver(p, w.callback));
+            } else if (reusable) {
+                ChannelMove.moveTo(p.channel, w.loop, () -> handOver(p, w.callback));
             } else {
                 p.channel.close();
                 w.loop.execute(() -> connect(w.loop, w.callback));
@@ -194,7 +220,11 @@ final class ServerConnections implements ExternalServer {
 
     private synchronized boolean removeIdle(Pooled p) {
         ArrayDeque<Pooled> q = idle.get(p.channel.eventLoop());
-        return q != null && q.remove(p);
+        if (q != null && q.remove(p)) {
+            idleCount--;
+            return true;
+        }
+        return false;
     }
 
     private void slotFreed() {
@@ -232,13 +262,18 @@ final class ServerConnections implements ExternalServer {
 
     private Pooled pollIdle(EventLoop loop) {
         ArrayDeque<Pooled> q = idle.get(loop);
-        return q == null ? null : q.pollFirst();
+        Pooled p = q == null ? null : q.pollFirst();
+        if (p != null) {
+            idleCount--;
+        }
+        return p;
     }
 
     private Pooled pollAnyIdle() {
         for (ArrayDeque<Pooled> q : idle.values()) {
             Pooled p = q.pollLast(); // the least recently used
             if (p != null) {
+                idleCount--;
                 return p;
             }
         }
@@ -254,6 +289,7 @@ final class ServerConnections implements ExternalServer {
                 open -= q.size();
                 q.clear();
             }
+            idleCount = 0;
         }
         for (Pooled p : all) {
             p.cancelIdleTimer();
