@@ -51,8 +51,11 @@ public final class StaticFileResponder {
         final Object fileKey;
         final byte[] fields;
         final ByteBuf content;
+        /** Compressible and within the gzip bounds: gzipped for a client that accepts it. */
+        final boolean gzipCandidate;
 
-        Prepared(BasicFileAttributes a, byte[] fields, ByteBuf content) {
+        Prepared(BasicFileAttributes a, byte[] fields, ByteBuf content, boolean gzipCandidate) {
+            this.gzipCandidate = gzipCandidate;
             this.size = a.size();
             this.mtime = a.lastModifiedTime();
             this.fileKey = a.fileKey();
@@ -159,9 +162,7 @@ public final class StaticFileResponder {
             p = prepare(file, p);
         }
         long size = a.size();
-        if (size >= options.gzipMinFileBytes() && size <= options.gzipMaxFileBytes()
-                && MimeTypes.isCompressible(MimeTypes.forFileName(file.realPath().getFileName().toString()))
-                && Conditionals.acceptsGzip(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING))) {
+        if (p.gzipCandidate && Conditionals.acceptsGzip(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING))) {
             return null;
         }
         PreparedHead head = new PreparedHead(p.fields);
@@ -189,7 +190,9 @@ public final class StaticFileResponder {
         f.append("accept-ranges: bytes\r\n");
         f.append("content-length: ").append(size).append("\r\n");
         ByteBuf content = size > 0 && size <= DocumentRoot.DEFAULT_TRUSTED_FILE_BYTES ? read(file) : null;
-        Prepared p = new Prepared(a, f.toString().getBytes(StandardCharsets.US_ASCII), content);
+        boolean gzipCandidate = MimeTypes.isCompressible(type) && size >= options.gzipMinFileBytes()
+                && size <= options.gzipMaxFileBytes();
+        Prepared p = new Prepared(a, f.toString().getBytes(StandardCharsets.US_ASCII), content, gzipCandidate);
         if (prepared.size() >= options.openFileCacheMax() && old == null) {
             prepared.clear();
         }
