@@ -53,6 +53,7 @@ public final class StaticFileResponder {
         final ByteBuf content;
         /** Compressible and within the gzip bounds: gzipped for a client that accepts it. */
         final boolean gzipCandidate;
+        private volatile Gzipped gzipped;
 
         Prepared(BasicFileAttributes a, byte[] fields, ByteBuf content, boolean gzipCandidate) {
             this.gzipCandidate = gzipCandidate;
@@ -63,10 +64,35 @@ public final class StaticFileResponder {
             this.content = content;
         }
 
+        /** The gzip representation of {@link #content} (not null), made on first use; a race makes it twice. */
+        Gzipped gzipped(String type) throws IOException {
+            Gzipped g = gzipped;
+            if (g == null) {
+                byte[] raw = new byte[content.readableBytes()];
+                content.getBytes(content.readerIndex(), raw);
+                byte[] compressed = gzip(raw);
+                long mtimeMillis = mtime.toMillis();
+                String f = "etag: " + Conditionals.etag(size, mtimeMillis, true) + "\r\n"
+                        + "last-modified: " + DateFormatter.format(new Date(mtimeMillis)) + "\r\n"
+                        + "vary: accept-encoding\r\n"
+                        + "content-type: " + type + "\r\n"
+                        + "accept-ranges: bytes\r\n"
+                        + "content-encoding: gzip\r\n"
+                        + "content-length: " + compressed.length + "\r\n";
+                ByteBuffer direct = ByteBuffer.allocateDirect(compressed.length).put(compressed).flip();
+                g = new Gzipped(f.getBytes(StandardCharsets.US_ASCII), Unpooled.wrappedBuffer(direct));
+                gzipped = g;
+            }
+            return g;
+        }
+
         boolean matches(BasicFileAttributes a) {
             return a.size() == size && a.lastModifiedTime().equals(mtime) && Objects.equals(a.fileKey(), fileKey);
         }
     }
+
+    /** A prepared file's gzip representation: header lines and bytes (never released, as {@link #read}'s). */
+    private record Gzipped(byte[] fields, ByteBuf content) { }
 
     private final StaticOptions options;
     /** Real path → prepared response; null when the open file cache is off. */
@@ -151,8 +177,9 @@ public final class StaticFileResponder {
     }
 
     /**
-     * A whole {@code 200} (GET or HEAD) without preconditions or ranges, from the cache: null when the file is to be
-     * gzipped for this client (the general path does it).
+     * A whole {@code 200} (GET or HEAD) without preconditions or ranges, from the cache. A small file to be gzipped for
+     * this client is compressed once per version and kept with the plain bytes; null for a large one (the general
+     * path gzips it).
      */
     private StaticResponse plain(HttpRequest request, DocumentRoot.Lookup.RegularFile file, boolean encrypted)
             throws IOException {
@@ -162,11 +189,17 @@ public final class StaticFileResponder {
             p = prepare(file, p);
         }
         long size = a.size();
+        boolean bodyless = request.method().equals(HttpMethod.HEAD) || size == 0;
         if (p.gzipCandidate && Conditionals.acceptsGzip(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING))) {
-            return null;
+            Gzipped gz = p.content != null ? p.gzipped(type(file)) : null;
+            if (gz == null) {
+                return null;
+            }
+            return new StaticResponse(new PreparedHead(gz.fields), bodyless ? new StaticResponse.Body.Empty()
+                    : new StaticResponse.Body.Bytes(gz.content.retainedDuplicate()));
         }
         PreparedHead head = new PreparedHead(p.fields);
-        if (request.method().equals(HttpMethod.HEAD) || size == 0) {
+        if (bodyless) {
             return new StaticResponse(head, new StaticResponse.Body.Empty());
         }
         if (p.content != null) {
@@ -225,8 +258,15 @@ public final class StaticFileResponder {
         return same ? Unpooled.wrappedBuffer(bytes.flip()) : null;
     }
 
+    private static String type(DocumentRoot.Lookup.RegularFile file) {
+        return MimeTypes.forFileName(file.realPath().getFileName().toString());
+    }
+
     private static byte[] gzip(DocumentRoot.Lookup.RegularFile file) throws IOException {
-        byte[] raw = Files.readAllBytes(file.realPath());
+        return gzip(Files.readAllBytes(file.realPath()));
+    }
+
+    private static byte[] gzip(byte[] raw) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream(raw.length / 3 + 64);
         try (GZIPOutputStream z = new GZIPOutputStream(buf)) {
             z.write(raw);

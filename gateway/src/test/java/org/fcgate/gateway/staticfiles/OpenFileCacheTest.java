@@ -217,4 +217,28 @@ class OpenFileCacheTest {
         assertThat(resp.head()).isNotInstanceOf(PreparedHead.class);
         assertThat(body(resp)).isEqualTo("small v1\n");
     }
+
+    @Test
+    void aSmallFileGzippedOnceFollowsItsNewVersion() throws Exception {
+        DocumentRoot r = open(Duration.ofMillis(300));
+        StaticFileResponder responder = new StaticFileResponder(StaticOptions.defaults());
+        Files.writeString(root.resolve("page.html"), "<p>version one</p>\n".repeat(50));
+        assertThat(gunzip(responder, lookup(r, "page.html"))).isEqualTo("<p>version one</p>\n".repeat(50));
+        Files.writeString(root.resolve("page.html"), "<p>version two!</p>\n".repeat(50));
+        await().atMost(Duration.ofSeconds(10)).until(() -> gunzip(responder, lookup(r, "page.html"))
+                .equals("<p>version two!</p>\n".repeat(50)));
+    }
+
+    private static String gunzip(StaticFileResponder responder, Lookup found) throws IOException {
+        var request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/page.html");
+        request.headers().set("Accept-Encoding", "gzip");
+        StaticResponse resp = responder.respond(request, (Lookup.RegularFile) found, false);
+        assertThat(resp.head()).isInstanceOf(PreparedHead.class);
+        assertThat(new String(((PreparedHead) resp.head()).fields(), StandardCharsets.US_ASCII))
+                .contains("content-encoding: gzip\r\n").contains("-gz\"\r\n");
+        ByteBuf bytes = ((StaticResponse.Body.Bytes) resp.body()).content();
+        try (var in = new java.util.zip.GZIPInputStream(new io.netty.buffer.ByteBufInputStream(bytes, true))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
 }

@@ -237,8 +237,9 @@ class StaticFilesIT {
         try (GatewayExtension uncached = GatewayExtension.start(root -> TestSite.config(root,
                 HttpLimits.defaults(), Timeouts.defaults()).withStaticOptions(
                 StaticOptions.defaults().withOpenFileCache(Duration.ZERO, 1)))) {
-            Files.writeString(gateway.root().resolve("same.txt"), "same bytes\n");
-            Files.writeString(uncached.root().resolve("same.txt"), "same bytes\n");
+            String text = "same bytes, gzipped when asked\n".repeat(40);
+            Files.writeString(gateway.root().resolve("same.txt"), text);
+            Files.writeString(uncached.root().resolve("same.txt"), text);
             for (String name : new String[] {"same.txt", "big.txt"}) {
                 Files.setLastModifiedTime(uncached.root().resolve(name),
                         Files.getLastModifiedTime(gateway.root().resolve(name)));
@@ -246,11 +247,16 @@ class StaticFilesIT {
             for (String request : new String[] {
                     "GET /same.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
                     "HEAD /same.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                    "GET /same.txt HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+                    "HEAD /same.txt HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br, gzip\r\nConnection: close\r\n\r\n",
                     "GET /same.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /same.txt HTTP/1.0\r\n\r\n",
                     "GET /big.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"}) {
                 raw(gateway.port(), request); // the first one fills the cache
                 String cached = raw(gateway.port(), request);
                 assertThat(cached).startsWith("HTTP/1.").contains("etag: ").isEqualTo(raw(uncached.port(), request));
+                if (request.contains("gzip")) {
+                    assertThat(cached).contains("content-encoding: gzip\r\n");
+                }
             }
         }
     }
