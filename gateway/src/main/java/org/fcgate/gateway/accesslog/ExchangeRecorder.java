@@ -53,7 +53,8 @@ public final class ExchangeRecorder extends ChannelDuplexHandler {
     }
 
     /**
-     * A pipeline hook adding the recorder (named {@code exchanges}) before {@code chunked}; a no-op when nobody
+     * A pipeline hook adding the recorder (named {@code exchanges}) before {@code exchange} (so after the response
+     * encoder, and before a {@code chunked} writer added later); a no-op when nobody
      * listens and there is no slow log. {@code slowLog} may be null.
      */
     public static Consumer<ChannelPipeline> hook(List<ExchangeListener> listeners, SlowRequestLog slowLog) {
@@ -61,7 +62,7 @@ public final class ExchangeRecorder extends ChannelDuplexHandler {
             return p -> { };
         }
         List<ExchangeListener> copy = List.copyOf(listeners);
-        return p -> p.addBefore("chunked", "exchanges", new ExchangeRecorder(copy, slowLog));
+        return p -> p.addBefore("exchange", "exchanges", new ExchangeRecorder(copy, slowLog));
     }
 
     @Override

@@ -47,6 +47,13 @@ public final class GatewayDefaults {
     public static final long GZIP_MAX_FILE_BYTES = 1024 * 1024;
     /** Files smaller than this are not worth compressing. */
     public static final long GZIP_MIN_FILE_BYTES = 256;
+    /**
+     * A resolved static path (and a small file's bytes and headers) is reused this long (nginx open_file_cache_valid,
+     * whose cache is off by default there); zero turns the cache off. See DocumentRoot.
+     */
+    public static final Duration OPEN_FILE_CACHE_VALID = Duration.ofSeconds(1);
+    /** Paths cached per document root (nginx open_file_cache max=N). */
+    public static final int OPEN_FILE_CACHE_MAX = 1000;
 
     /** FastCGI route: read the whole request body before contacting the upstream (nginx fastcgi_request_buffering). */
     public static final boolean FASTCGI_REQUEST_BUFFERING = true;

@@ -46,7 +46,9 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
     private Phase phase = Phase.FIRST_REQUEST;
     private long phaseStartNanos;
     private long lastReadNanos;
+    /** The pending timeout check, or null; it runs at {@link #timerDeadlineNanos}. */
     private ScheduledFuture<?> timer;
+    private long timerDeadlineNanos;
     private boolean firing;
     private boolean resumePending;
     private long lingerBytes;
@@ -211,15 +213,30 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Phases change several times per request; the timer is not moved each time. A pending timer that fires no later
+     * than the new phase's deadline is kept ({@link #checkTimeout} re-arms it for what is left), so a busy keep-alive
+     * connection schedules about one timer per header timeout rather than two per request.
+     */
     private void enter(Phase next) {
         phase = next;
         phaseStartNanos = System.nanoTime();
         lastReadNanos = phaseStartNanos;
-        cancelTimer();
         long limit = limitNanos(next);
-        if (limit > 0) {
-            timer = ctx.executor().schedule(this::checkTimeout, limit, TimeUnit.NANOSECONDS);
+        if (limit <= 0) {
+            return; // a pending timer finds nothing to do and is not re-armed
         }
+        long deadline = phaseStartNanos + limit;
+        if (timer != null && timerDeadlineNanos - deadline <= 0) {
+            return;
+        }
+        cancelTimer();
+        arm(deadline, limit);
+    }
+
+    private void arm(long deadlineNanos, long delayNanos) {
+        timerDeadlineNanos = deadlineNanos;
+        timer = ctx.executor().schedule(this::checkTimeout, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     private long limitNanos(Phase p) {
@@ -233,13 +250,15 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
     }
 
     private void checkTimeout() {
+        timer = null;
         long since = phase == Phase.BODY ? lastReadNanos : phaseStartNanos;
-        long left = since + limitNanos(phase) - System.nanoTime();
+        long now = System.nanoTime();
+        long left = since + limitNanos(phase) - now;
         if (limitNanos(phase) == 0) {
             return;
         }
         if (left > 0) {
-            timer = ctx.executor().schedule(this::checkTimeout, left, TimeUnit.NANOSECONDS);
+            arm(now + left, left);
             return;
         }
         if (phase == Phase.LINGER) {

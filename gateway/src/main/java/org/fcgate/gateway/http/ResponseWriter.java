@@ -5,7 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.DateFormatter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -14,11 +14,12 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Date;
 import java.util.Optional;
 import org.fcgate.gateway.error.Reason;
+import org.fcgate.gateway.staticfiles.PreparedHead;
 import org.fcgate.gateway.staticfiles.StaticResponse;
 
 /**
@@ -34,6 +35,9 @@ final class ResponseWriter {
         /** {@code keepAlive} false: the connection must be closed by the completion. */
         void responseWritten(boolean keepAlive);
     }
+
+    /** Name of the lazily added {@link ChunkedWriteHandler}. */
+    static final String CHUNKED = "chunked";
 
     private final ChannelHandlerContext ctx;
     private final HttpVersion requestVersion;
@@ -98,6 +102,7 @@ final class ResponseWriter {
             ctx.write(r.region());
             last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         } else if (body instanceof StaticResponse.Body.Chunks c) {
+            ensureChunkedWriter();
             last = ctx.writeAndFlush(c.input()); // HttpChunkedInput ends with its own LastHttpContent
         } else {
             last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -108,13 +113,31 @@ final class ResponseWriter {
     /** Adds the connection-level headers and writes {@code head} without flushing. */
     void writeHead(HttpResponse head, boolean keepAlive) {
         keepAlive = keepAlive && !Connections.draining(ctx.channel());
-        head.headers().set(HttpHeaderNames.DATE, DateFormatter.format(new Date()));
+        if (head instanceof PreparedHead prepared) { // the encoder adds Date
+            prepared.connection(!keepAlive ? PreparedHead.Connection.CLOSE
+                    : requestVersion.equals(HttpVersion.HTTP_1_0) ? PreparedHead.Connection.KEEP_ALIVE
+                    : PreparedHead.Connection.NONE);
+            ctx.write(head);
+            return;
+        }
+        head.headers().set(HttpHeaderNames.DATE, HttpDate.now());
         if (!keepAlive) {
             head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (requestVersion.equals(HttpVersion.HTTP_1_0)) {
             head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         ctx.write(head);
+    }
+
+    /**
+     * {@link ChunkedWriteHandler} is only needed for a {@link StaticResponse.Body.Chunks} body (TLS, or sendfile off):
+     * it is added to the connection the first time one is sent, just below the exchange handler, and stays.
+     */
+    private void ensureChunkedWriter() {
+        ChannelPipeline p = ctx.pipeline();
+        if (p.get(CHUNKED) == null) {
+            p.addBefore(ctx.name(), CHUNKED, new ChunkedWriteHandler());
+        }
     }
 
     void whenWritten(ChannelFuture last, boolean keepAlive) {

@@ -7,12 +7,27 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.fcgate.gateway.config.GatewayDefaults;
 
 /**
  * A directory files are served from. Every lookup is confined to it: the candidate is built from already-normalised
  * segments, then {@code toRealPath()} resolves symlinks and the result must still start with the real root unless
  * {@code allowSymlinksOutside} is set.
+ *
+ * <p>Open file cache (nginx's {@code open_file_cache}, on by default here, {@link #withOpenFileCache}): a found
+ * regular file or directory is remembered for {@code valid} (default 1 s), so a hot path is not resolved again
+ * (realpath(3) costs a readlink per segment) within that time. Each hit on a regular file larger than {@code
+ * trustedFileBytes} is checked with one stat of its real path (no symlink followed at the last segment): a different
+ * file (device, inode), size or mtime drops the entry and the path is resolved again, so a large file replaced,
+ * changed or removed is seen at once. A smaller file's hit is not checked: its bytes are served from memory (the
+ * static responder's copy, keyed by the same attributes) for at most {@code valid} after the resolution, a snapshot
+ * of a file that was inside the root when it was taken. Missing paths and paths leading outside are never cached: a
+ * new file is served at once and a refusal is always decided afresh. At most {@code maxEntries} paths are held; when
+ * full, expired entries are dropped, and if none expired the whole cache is emptied.
  */
 public final class DocumentRoot {
 
@@ -29,14 +44,50 @@ public final class DocumentRoot {
         record Outside() implements Lookup { }
     }
 
+    /** Default validity of a cached resolution. */
+    public static final Duration DEFAULT_CACHE_VALID = GatewayDefaults.OPEN_FILE_CACHE_VALID;
+    /** Default bound on cached paths per root. */
+    public static final int DEFAULT_CACHE_MAX = GatewayDefaults.OPEN_FILE_CACHE_MAX;
+    /** Files up to this size are trusted for the validity without a stat (their bytes are cached in memory). */
+    public static final long DEFAULT_TRUSTED_FILE_BYTES = 16 * 1024;
+
+    private record Cached(Lookup lookup, long expiresNanos) { }
+
     private final Path realRoot;
     private final boolean allowSymlinksOutside;
     private final boolean denyDotfiles;
+    private final long validNanos;
+    private final int maxEntries;
+    private final long trustedFileBytes;
+    /** Relative path ("a/b/c") → lookup; null when the cache is off. */
+    private final ConcurrentHashMap<String, Cached> cache;
 
-    private DocumentRoot(Path realRoot, boolean allowSymlinksOutside, boolean denyDotfiles) {
+    private DocumentRoot(Path realRoot, boolean allowSymlinksOutside, boolean denyDotfiles, Duration valid,
+                         int maxEntries, long trustedFileBytes) {
         this.realRoot = realRoot;
         this.allowSymlinksOutside = allowSymlinksOutside;
         this.denyDotfiles = denyDotfiles;
+        this.validNanos = valid.toNanos();
+        this.maxEntries = maxEntries;
+        this.trustedFileBytes = trustedFileBytes;
+        this.cache = validNanos > 0 && maxEntries > 0 ? new ConcurrentHashMap<>() : null;
+    }
+
+    /**
+     * The same root with its own open file cache: {@code valid} zero (or {@code maxEntries} zero) turns it off, every
+     * lookup then resolves and stats the path.
+     */
+    public DocumentRoot withOpenFileCache(Duration valid, int maxEntries) {
+        if (valid.isNegative() || maxEntries < 0) {
+            throw new IllegalArgumentException("open file cache: valid " + valid + " and max " + maxEntries
+                    + " must not be negative");
+        }
+        return new DocumentRoot(realRoot, allowSymlinksOutside, denyDotfiles, valid, maxEntries, trustedFileBytes);
+    }
+
+    /** Whether lookups are cached. */
+    public boolean caching() {
+        return cache != null;
     }
 
     /** Opens a root; it must be an existing directory. */
@@ -50,7 +101,8 @@ public final class DocumentRoot {
         if (!Files.isDirectory(real)) {
             throw new IOException("document root " + dir + " is not a directory");
         }
-        return new DocumentRoot(real, allowSymlinksOutside, denyDotfiles);
+        return new DocumentRoot(real, allowSymlinksOutside, denyDotfiles, DEFAULT_CACHE_VALID, DEFAULT_CACHE_MAX,
+                DEFAULT_TRUSTED_FILE_BYTES);
     }
 
     public Path realRoot() {
@@ -81,6 +133,48 @@ public final class DocumentRoot {
      * {@link PathEncoding}).
      */
     public Lookup lookup(List<String> segments, int count) {
+        if (cache == null) {
+            return resolve(segments, count);
+        }
+        String key = count == 1 ? segments.get(0) : String.join("/", segments.subList(0, count));
+        long now = System.nanoTime();
+        Cached c = cache.get(key);
+        if (c != null && now - c.expiresNanos < 0 && stillValid(c.lookup)) {
+            return c.lookup;
+        }
+        Lookup found = resolve(segments, count);
+        if (found instanceof Lookup.RegularFile || found instanceof Lookup.Directory) {
+            if (c == null && cache.size() >= maxEntries) {
+                cache.values().removeIf(e -> now - e.expiresNanos >= 0);
+                if (cache.size() >= maxEntries) {
+                    cache.clear();
+                }
+            }
+            cache.put(key, new Cached(found, now + validNanos));
+        } else if (c != null) {
+            cache.remove(key, c);
+        }
+        return found;
+    }
+
+    /** A cached large file must still be the same file (one stat of its real path, last segment not followed). */
+    private boolean stillValid(Lookup cached) {
+        if (!(cached instanceof Lookup.RegularFile f) || f.attributes().size() <= trustedFileBytes) {
+            return true;
+        }
+        try {
+            BasicFileAttributes now = Files.readAttributes(f.realPath(), BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            BasicFileAttributes then = f.attributes();
+            return now.isRegularFile() && now.size() == then.size()
+                    && now.lastModifiedTime().equals(then.lastModifiedTime())
+                    && Objects.equals(now.fileKey(), then.fileKey());
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
+    }
+
+    private Lookup resolve(List<String> segments, int count) {
         Path candidate = realRoot;
         try {
             for (int i = 0; i < count; i++) {

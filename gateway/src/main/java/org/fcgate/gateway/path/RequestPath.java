@@ -84,6 +84,9 @@ public record RequestPath(String value, List<String> segments, boolean trailingS
     }
 
     private static String decodeSegment(String raw) throws RejectedException {
+        if (plainAscii(raw)) {
+            return raw; // what the steps below return for it, without their buffers and UTF-8 decoder
+        }
         ByteBuffer bytes = ByteBuffer.allocate(raw.length());
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
@@ -118,6 +121,17 @@ public record RequestPath(String value, List<String> segments, boolean trailingS
             }
         }
         return decoded;
+    }
+
+    /** Visible ASCII or space, no '%' and no '\\': decoding changes nothing and refuses nothing. */
+    private static boolean plainAscii(String raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '%' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String strictUtf8(ByteBuffer bytes) throws RejectedException {

@@ -110,4 +110,18 @@ class TimeoutsIT {
             assertThat(c.readAllUntilClose()).isEmpty();
         }
     }
+
+    @Test
+    void keepAliveShorterThanTheHeaderTimeoutStillClosesAnIdleConnectionInTime() throws Exception {
+        // The decoder keeps a pending timer across phases when it fires early enough; here the header timer of the
+        // request (30 s) fires later than the keep-alive deadline, so it must be moved: closed well before 30 s.
+        try (GatewayExtension g = GatewayExtension.start(root -> TestSite.config(root, HttpLimits.defaults(),
+                new Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(30), SHORT)));
+             RawClient c = g.connect()) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(c.send("GET /a.txt HTTP/1.1\r\nHost: a\r\n\r\n").read().status()).isEqualTo(200);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.closedWithin(100));
+        }
+    }
 }

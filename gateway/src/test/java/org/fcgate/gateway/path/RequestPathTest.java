@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.fcgate.gateway.error.Reason;
 import org.fcgate.gateway.error.RejectedException;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -54,5 +56,35 @@ class RequestPathTest {
     void R26_R28_rejects(String raw, Reason reason) {
         assertThatThrownBy(() -> RequestPath.decode(raw)).isInstanceOf(RejectedException.class)
                 .extracting(e -> ((RejectedException) e).reason()).isEqualTo(reason);
+    }
+
+    /**
+     * Plain ASCII segments skip the decoding buffers: the result must be what the full decoder gives for the same
+     * characters written as %XX (which always takes the full path), refusals included ('\\', "..", ".").
+     */
+    @Test
+    void plainSegmentsDecodeAsTheirPercentEncodedForm() {
+        Random random = new Random(6);
+        String alphabet = " !\"#$&'()*+,-.0123456789:;<=>?@AZaz[\\]^_`{|}~.";
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder plain = new StringBuilder("/");
+            StringBuilder encoded = new StringBuilder("/");
+            int length = random.nextInt(12);
+            for (int i = 0; i < length; i++) {
+                char c = random.nextInt(5) == 0 ? '/' : alphabet.charAt(random.nextInt(alphabet.length()));
+                plain.append(c);
+                encoded.append(c == '/' ? "/" : String.format("%%%02X", (int) c));
+            }
+            assertThat(outcome(plain.toString())).as(plain.toString()).isEqualTo(outcome(encoded.toString()));
+        }
+    }
+
+    private static String outcome(String raw) {
+        try {
+            RequestPath p = RequestPath.decode(raw);
+            return p.value() + " " + p.segments() + " " + p.trailingSlash();
+        } catch (RejectedException e) {
+            return "refused " + e.reason();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package org.fcgate.gateway.staticfiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -8,6 +9,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
@@ -217,5 +221,67 @@ class StaticFilesIT {
         HttpResponse<byte[]> r = send(get("/sub/test.php/foo/bar"));
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(new String(r.body(), StandardCharsets.US_ASCII)).contains("no upstream configured");
+    }
+
+    /** A whole response as bytes, its Date line removed (it may differ by a second). */
+    private static String raw(int port, String request) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            return text.replaceFirst("(?m)^date: [^\\r]*\\r\\n", "");
+        }
+    }
+
+    @Test
+    void aCachedFileGoesOutByteForByteAsWithoutTheCache() throws Exception {
+        try (GatewayExtension uncached = GatewayExtension.start(root -> TestSite.config(root,
+                HttpLimits.defaults(), Timeouts.defaults()).withStaticOptions(
+                StaticOptions.defaults().withOpenFileCache(Duration.ZERO, 1)))) {
+            String text = "same bytes, gzipped when asked\n".repeat(40);
+            Files.writeString(gateway.root().resolve("same.txt"), text);
+            Files.writeString(uncached.root().resolve("same.txt"), text);
+            for (String name : new String[] {"same.txt", "big.txt"}) {
+                Files.setLastModifiedTime(uncached.root().resolve(name),
+                        Files.getLastModifiedTime(gateway.root().resolve(name)));
+            }
+            for (String request : new String[] {
+                    "GET /same.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                    "HEAD /same.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                    "GET /same.txt HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+                    "HEAD /same.txt HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br, gzip\r\nConnection: close\r\n\r\n",
+                    "GET /same.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /same.txt HTTP/1.0\r\n\r\n",
+                    "GET /big.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"}) {
+                raw(gateway.port(), request); // the first one fills the cache
+                String cached = raw(gateway.port(), request);
+                assertThat(cached).startsWith("HTTP/1.").contains("etag: ").isEqualTo(raw(uncached.port(), request));
+                if (request.contains("gzip")) {
+                    assertThat(cached).contains("content-encoding: gzip\r\n");
+                }
+            }
+        }
+    }
+
+    @Test
+    void R28_aCachedFileReplacedByASymlinkOutsideNeverServesTheTarget() throws Exception {
+        Path file = gateway.root().resolve("swapped.txt");
+        Files.writeString(file, "inside\n");
+        try (RawClient c = gateway.connect()) {
+            assertThat(c.send("GET /swapped.txt HTTP/1.1\r\nHost: a\r\n\r\n").read().bodyText())
+                    .isEqualTo("inside\n");
+        }
+        Files.delete(file);
+        Files.createSymbolicLink(file, Path.of("/etc/hostname"));
+        String hostname = Files.readString(Path.of("/etc/hostname"));
+        // Until the cached resolution expires (1 s by default) the old bytes may be served, never the target's.
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            try (RawClient c = gateway.connect()) {
+                RawClient.Response r = c.send("GET /swapped.txt HTTP/1.1\r\nHost: a\r\n\r\n").read();
+                if (r.status() != 404) {
+                    assertThat(r.status()).isEqualTo(200);
+                    assertThat(r.bodyText()).isEqualTo("inside\n").isNotEqualTo(hostname);
+                }
+                return r.status() == 404;
+            }
+        });
     }
 }

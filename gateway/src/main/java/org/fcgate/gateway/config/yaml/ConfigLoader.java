@@ -151,7 +151,8 @@ public final class ConfigLoader {
         Set<String> names = new LinkedHashSet<>(pools.keySet());
         names.addAll(servers.keySet());
         RouteSection.Context ctx = new RouteSection.Context(settings.root().map(baseDir::resolve), settings.index(),
-                settings.allowSymlinksOutsideRoot(), settings.denyDotfiles(), names, baseDir, opener);
+                settings.allowSymlinksOutsideRoot(), settings.denyDotfiles(), names, baseDir, opener,
+                settings.staticOptions());
         List<Route> routes = new ArrayList<>();
         if (!top.has("routes")) {
             if (routesRequired) {

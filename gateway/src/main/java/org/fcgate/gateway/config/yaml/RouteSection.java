@@ -17,6 +17,7 @@ import java.util.regex.PatternSyntaxException;
 import org.fcgate.gateway.config.Cidr;
 import org.fcgate.gateway.config.FastCgiOptions;
 import org.fcgate.gateway.config.GatewayDefaults;
+import org.fcgate.gateway.config.StaticOptions;
 import org.fcgate.gateway.path.DocumentRoot;
 import org.fcgate.gateway.route.PathMatcher;
 import org.fcgate.gateway.route.Route;
@@ -46,10 +47,11 @@ final class RouteSection {
         private final Set<String> upstreamNames;
         private final Path baseDir;
         private final RootOpener opener;
+        private final StaticOptions staticOptions;
         private final Map<Path, Optional<DocumentRoot>> opened = new HashMap<>();
 
         Context(Optional<Path> root, List<String> index, boolean allowSymlinksOutside, boolean denyDotfiles,
-                Set<String> upstreamNames, Path baseDir, RootOpener opener) {
+                Set<String> upstreamNames, Path baseDir, RootOpener opener, StaticOptions staticOptions) {
             this.root = root;
             this.index = index;
             this.allowSymlinksOutside = allowSymlinksOutside;
@@ -57,6 +59,7 @@ final class RouteSection {
             this.upstreamNames = upstreamNames;
             this.baseDir = baseDir;
             this.opener = opener;
+            this.staticOptions = staticOptions;
         }
     }
 
@@ -254,7 +257,8 @@ final class RouteSection {
         Path normalized = dir.get().normalize();
         return ctx.opened.computeIfAbsent(normalized, d -> {
             try {
-                return Optional.of(ctx.opener.open(d, ctx.allowSymlinksOutside, ctx.denyDotfiles));
+                return Optional.of(ctx.opener.open(d, ctx.allowSymlinksOutside, ctx.denyDotfiles).withOpenFileCache(
+                        ctx.staticOptions.openFileCacheValid(), ctx.staticOptions.openFileCacheMax()));
             } catch (IOException e) {
                 String where = s.has("root") ? s.path("root") : "root";
                 s.problems().add(where, Problems.quote(d.toString()), "cannot be opened: " + e.getMessage());

@@ -24,6 +24,7 @@ record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String>
             "deny_dotfiles", "client_max_body_size", "client_header_timeout", "client_body_timeout",
             "keepalive_timeout", "max_request_line_size", "max_header_size", "max_header_count",
             "max_chunk_line_size", "max_connections_per_ip", "sendfile", "gzip_min_length", "gzip_max_length",
+            "open_file_cache_valid", "open_file_cache_max",
             "shutdown_delay", "shutdown_timeout", "pools", "fastcgi_servers", "routes", "access_log",
             "slow_request_timeout", "admin");
 
@@ -80,12 +81,16 @@ record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String>
             gzipMin = GatewayDefaults.GZIP_MIN_FILE_BYTES;
             gzipMax = GatewayDefaults.GZIP_MAX_FILE_BYTES;
         }
+        Duration cacheValid = s.duration("open_file_cache_valid", GatewayDefaults.OPEN_FILE_CACHE_VALID);
+        int cacheMax = (int) atLeast(s, "open_file_cache_max",
+                s.integer("open_file_cache_max", GatewayDefaults.OPEN_FILE_CACHE_MAX), 1,
+                GatewayDefaults.OPEN_FILE_CACHE_MAX, " (open_file_cache_valid: 0 turns the cache off)");
         ShutdownOptions shutdown = new ShutdownOptions(s.duration("shutdown_delay", ShutdownOptions.DEFAULT_DELAY),
                 s.duration("shutdown_timeout", ShutdownOptions.DEFAULT_TIMEOUT));
         return new TopLevel(listen, serverNames, root, index, symlinks, dotfiles,
                 new HttpLimits(line, header, count, body, chunk, perIp),
                 new Timeouts(headerTimeout, bodyTimeout, keepAlive),
-                new StaticOptions(sendfile, gzipMin, gzipMax), shutdown);
+                new StaticOptions(sendfile, gzipMin, gzipMax, cacheValid, cacheMax), shutdown);
     }
 
     private static long atLeast(Section s, String key, long value, long min, long dflt, String hint) {

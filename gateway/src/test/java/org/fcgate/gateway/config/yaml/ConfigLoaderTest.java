@@ -297,6 +297,7 @@ class ConfigLoaderTest {
                         + "deny_dotfiles, client_max_body_size, client_header_timeout, client_body_timeout, "
                         + "keepalive_timeout, max_request_line_size, max_header_size, max_header_count, "
                         + "max_chunk_line_size, max_connections_per_ip, sendfile, gzip_min_length, gzip_max_length, "
+                        + "open_file_cache_valid, open_file_cache_max, "
                         + "shutdown_delay, shutdown_timeout, pools, fastcgi_servers, routes, access_log, "
                         + "slow_request_timeout, admin)",
                 "pools.php.max_childs unknown key (known: " + String.join(", ", PoolSection.KEYS) + ")",
