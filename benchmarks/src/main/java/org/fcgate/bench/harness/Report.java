@@ -113,13 +113,16 @@ public final class Report {
                     ## Idle keep-alive connections
 
                     Each connection made one request for a static file, then stayed open. Memory is summed over the \
-                    stack's process tree (RSS counts shared pages once per process; PSS shares them out). **KB per \
-                    connection**: private memory (Private_Clean + Private_Dirty from smaps_rollup) added per held \
-                    connection, against the same stack just started. **answered**: one more request on every held \
-                    connection, 128 at a time.
+                    stack's process tree (RSS counts shared pages once per process; PSS shares them out), read 2 s \
+                    after the last connection was answered. **KB per connection**: private memory (Private_Clean + \
+                    Private_Dirty from smaps_rollup) added per held connection, against the same stack at rest after \
+                    a warm-up (5 s of keep-alive requests on 8 connections, so that one-off costs such as JIT \
+                    compilation or a young heap generation are not charged to the connections). **answered**: one more request \
+                    on every held connection, 128 at a time. **peak RSS MB**: the highest RSS of each process over the \
+                    whole test, the answer check included, summed over the tree.
 
-                    | stack | connections | held | answered | RSS MB | PSS MB | KB private per connection | processes | note |
-                    |---|---:|---:|---:|---:|---:|---:|---:|---|
+                    | stack | connections | held | answered | RSS MB | PSS MB | KB private per connection | peak RSS MB | processes | note |
+                    |---|---:|---:|---:|---:|---:|---:|---:|---:|---|
                     """);
             for (RunData.IdleRun r : idleInOrder(data)) {
                 md.append("| ").append(r.stack()).append(" | ").append(r.connections()).append(" | ")
@@ -129,6 +132,7 @@ public final class Report {
                         .append(Spread.number(r.rssKb() / 1024.0, 0)).append(" | ")
                         .append(Spread.number(r.pssKb() / 1024.0, 0)).append(" | ")
                         .append(Spread.number(r.privateKbPerConnection(), 1)).append(" | ")
+                        .append(r.peakRssKb() > 0 ? Spread.number(r.peakRssKb() / 1024.0, 0) : "–").append(" | ")
                         .append(r.processes()).append(" | ").append(r.note()).append(" |\n");
             }
             md.append('\n');

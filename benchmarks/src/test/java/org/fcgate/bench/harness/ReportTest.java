@@ -51,6 +51,7 @@ class ReportTest {
                 rss_kb=16000
                 pss_kb=7000
                 private_kb=3600
+                peak_rss_kb=20480
                 processes=3
                 note=
                 """);
@@ -64,7 +65,7 @@ class ReportTest {
         assertThat(md).contains("| nginx-fpm | 1 688 (1 688–1 688) | 1.00 | 0.17 |");
         assertThat(md).contains("| 118 + 112 |"); // (78 - 38) ticks and 38 ticks of 10 ms over 3384 requests, in us
         assertThat(md).contains("round 1, fcgate-fpm, hello: GET /hello.php: status 502");
-        assertThat(md).contains("| nginx | 1000 | 1000 | 1000 | 16 | 7 | 0.6 | 3 |  |");
+        assertThat(md).contains("| nginx | 1000 | 1000 | 1000 | 16 | 7 | 0.6 | 20 | 3 |  |");
 
         String tsv = Files.readString(out.resolve("results.tsv"));
         assertThat(tsv.lines()).hasSize(3).anyMatch(l -> l.startsWith("hello\tnginx-fpm\t3\t1687.8\t"));
