@@ -136,6 +136,14 @@ public final class Report {
                         .append(r.processes()).append(" | ").append(r.note()).append(" |\n");
             }
             md.append('\n');
+            String slopes = marginalPerConnection(data);
+            if (!slopes.isEmpty()) {
+                md.append("""
+                        **Between the counts** (private memory at the larger count minus at the smaller, over the \
+                        difference in connections held: what is already resident at rest, such as heap a garbage \
+                        collector touched during the warm-up, cancels out): \
+                        """).append(slopes).append(".\n\n");
+            }
         }
         if (!data.failures().isEmpty()) {
             md.append("## Runs that failed\n\n");
@@ -161,6 +169,27 @@ public final class Report {
             }
         }
         return t.toString();
+    }
+
+    /** Per stack with runs at two or more counts: KB of private memory per connection from the smallest to the largest. */
+    static String marginalPerConnection(RunData data) {
+        List<String> parts = new ArrayList<>();
+        Map<String, List<RunData.IdleRun>> byStack = new LinkedHashMap<>();
+        for (RunData.IdleRun r : idleInOrder(data)) {
+            if (r.held() > 0) {
+                byStack.computeIfAbsent(r.stack(), k -> new ArrayList<>()).add(r);
+            }
+        }
+        byStack.forEach((stack, runs) -> {
+            RunData.IdleRun low = runs.get(0);
+            RunData.IdleRun high = runs.get(runs.size() - 1);
+            if (high.held() > low.held()) {
+                double kb = (double) (high.privateKb() - low.privateKb()) / (high.held() - low.held());
+                parts.add(stack + " " + Spread.number(kb, 1) + " KB (" + low.connections() + " → "
+                        + high.connections() + ")");
+            }
+        });
+        return String.join(", ", parts);
     }
 
     /** Idle runs by connection count, then in the order of stacks.tsv. */
