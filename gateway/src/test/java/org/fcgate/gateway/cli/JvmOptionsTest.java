@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The JVM options users get are the ones the benchmark measured (docs/benchmarks.md, "JVM settings"): the systemd unit's
- * {@code FCGATE_JAVA_OPTS}, the image's ENTRYPOINT (after {@code -XX:+ExitOnOutOfMemoryError}) and bench/run's default
- * are the same list.
+ * {@code FCGATE_JAVA_OPTS}, the image's ENTRYPOINT (after {@code -XX:+ExitOnOutOfMemoryError}), and the defaults of
+ * bench/run and bin/fcgate are the same list.
  */
 class JvmOptionsTest {
 
@@ -25,6 +25,8 @@ class JvmOptionsTest {
                 "(?m)^Environment=\"FCGATE_JAVA_OPTS=([^\"]*)\"$");
         List<String> bench = options(REPO.resolve("bench/run"),
                 "(?m)^FCGATE_JAVA_OPTS=\\$\\{FCGATE_JAVA_OPTS-\"([^\"]*)\"}$");
+        List<String> launcher = options(REPO.resolve("bin/fcgate"),
+                "(?m)^FCGATE_JAVA_OPTS=\\$\\{FCGATE_JAVA_OPTS-\"([^\"]*)\"}$");
         Matcher entrypoint = Pattern.compile("(?m)^ENTRYPOINT \\[\"tini\", \"--\", \"java\", (.*), \"-jar\", "
                 + "\"/opt/fcgate/fcgate.jar\"]$").matcher(Files.readString(REPO.resolve("deploy/Dockerfile")));
         assertThat(entrypoint.find()).as("deploy/Dockerfile's ENTRYPOINT").isTrue();
@@ -33,6 +35,7 @@ class JvmOptionsTest {
 
         assertThat(unit).as("deploy/fcgate.service").contains("-XX:+UseSerialGC");
         assertThat(bench).as("bench/run's default").isEqualTo(unit);
+        assertThat(launcher).as("bin/fcgate's default").isEqualTo(unit);
         assertThat(image).as("deploy/Dockerfile").containsExactlyElementsOf(
                 concat("-XX:+ExitOnOutOfMemoryError", unit));
     }
