@@ -9,7 +9,12 @@ PREFORK_MAX_CONNECTIONS=${PREFORK_MAX_CONNECTIONS:-2000}
 # the last is (Apache prefork starts at most 32 processes a second), after the memory reading and through the check.
 IDLE_KEEPALIVE=${IDLE_KEEPALIVE:-300}
 
-# write_idle FILE STACK N HELD ANSWERED CLOSED NOTE — with MEM_BEFORE_* and MEM_* from tree_mem.
+# Seconds of keep-alive requests (wrk -c8 on the 1 KiB file) before the at-rest reading, so that what warms up once
+# whatever the number of connections (a JIT's compiled code, a garbage-collected heap's young generation, worker
+# processes or threads started for a few connections) is in the at-rest figure, not charged to the held connections.
+IDLE_WARMUP=${IDLE_WARMUP:-5}
+
+# write_idle FILE STACK N HELD ANSWERED CLOSED NOTE — with MEM_BEFORE_* and MEM_* from tree_mem, PEAK_RSS.
 write_idle() {
     {
         echo "stack=$2"
@@ -23,6 +28,7 @@ write_idle() {
         echo "rss_kb=${MEM_RSS:-0}"
         echo "pss_kb=${MEM_PSS:-0}"
         echo "private_kb=${MEM_PRIVATE:-0}"
+        echo "peak_rss_kb=${PEAK_RSS:-0}"
         echo "processes=${MEM_PROCESSES:-0}"
         echo "note=$7"
     } >"$1"
@@ -34,7 +40,7 @@ run_idle() {
     dir=$WORK/idle/$stack-$n
     file=$OUT/raw/idle/$stack-$n.idle
     mkdir -p "$OUT/raw/idle"
-    BEFORE_RSS=0 BEFORE_PSS=0 BEFORE_PRIVATE=0 MEM_RSS=0 MEM_PSS=0 MEM_PRIVATE=0 MEM_PROCESSES=0
+    BEFORE_RSS=0 BEFORE_PSS=0 BEFORE_PRIVATE=0 MEM_RSS=0 MEM_PSS=0 MEM_PRIVATE=0 MEM_PROCESSES=0 PEAK_RSS=0
     if [ "$stack" = apache-prefork ] && [ "$n" -gt "$PREFORK_MAX_CONNECTIONS" ]; then
         say "idle: $stack with $n connections: not run (more than PREFORK_MAX_CONNECTIONS=$PREFORK_MAX_CONNECTIONS processes)"
         write_idle "$file" "$stack" "$n" 0 0 0 "not run: one process per connection (PREFORK_MAX_CONNECTIONS=$PREFORK_MAX_CONNECTIONS)"
@@ -59,11 +65,9 @@ run_idle() {
         write_idle "$file" "$stack" "$n" 0 0 0 "failed: ${line//|//}"
         return 0
     fi
-    local i
-    for i in 1 2 3 4 5; do
-        http_size "http://127.0.0.1:$STACK_PORT/1k.html" 1024 >/dev/null || true
-    done
-    sleep 1
+    wrk -t1 -c8 -d"${IDLE_WARMUP}s" --timeout 10s "http://127.0.0.1:$STACK_PORT/1k.html" >"$dir/idle-warmup.wrk" 2>&1 \
+        || say "idle: the warm-up load failed: $(tail -n 3 "$dir/idle-warmup.wrk" | tr '\n' ' ')"
+    sleep 2
     tree_mem "${STACK_PIDS[@]}"
     BEFORE_RSS=$MEM_RSS BEFORE_PSS=$MEM_PSS BEFORE_PRIVATE=$MEM_PRIVATE
     coproc IDLER { exec "$JAVA" -cp "$BENCH_JAR" org.fcgate.bench.harness.IdleConnections --port "$STACK_PORT" \
@@ -84,6 +88,7 @@ run_idle() {
         else
             note="no answer to check"
         fi
+        tree_peak_rss "${STACK_PIDS[@]}" # VmHWM since start: warm-up, opening, holding and the check
         echo quit >&"$in" || true
         read -r -t 30 line <&"$out" || true
     else
@@ -92,5 +97,5 @@ run_idle() {
     stop_pid "$idler" TERM 10
     stop_stack
     write_idle "$file" "$stack" "$n" "${held:-0}" "${answered:-0}" "${closed:-0}" "$note"
-    say "  memory: $((MEM_RSS / 1024)) MB RSS, $((MEM_PSS / 1024)) MB PSS in $MEM_PROCESSES processes (at rest: $((BEFORE_PSS / 1024)) MB PSS)"
+    say "  memory: $((MEM_RSS / 1024)) MB RSS, $((MEM_PSS / 1024)) MB PSS in $MEM_PROCESSES processes (at rest: $((BEFORE_PSS / 1024)) MB PSS; peak RSS $((PEAK_RSS / 1024)) MB); $(((MEM_PRIVATE - BEFORE_PRIVATE) * 1024 / (held > 0 ? held : 1))) bytes private per connection"
 }

@@ -113,13 +113,16 @@ public final class Report {
                     ## Idle keep-alive connections
 
                     Each connection made one request for a static file, then stayed open. Memory is summed over the \
-                    stack's process tree (RSS counts shared pages once per process; PSS shares them out). **KB per \
-                    connection**: private memory (Private_Clean + Private_Dirty from smaps_rollup) added per held \
-                    connection, against the same stack just started. **answered**: one more request on every held \
-                    connection, 128 at a time.
+                    stack's process tree (RSS counts shared pages once per process; PSS shares them out), read 2 s \
+                    after the last connection was answered. **KB per connection**: private memory (Private_Clean + \
+                    Private_Dirty from smaps_rollup) added per held connection, against the same stack at rest after \
+                    a warm-up (5 s of keep-alive requests on 8 connections, so that one-off costs such as JIT \
+                    compilation or a young heap generation are not charged to the connections). **answered**: one more request \
+                    on every held connection, 128 at a time. **peak RSS MB**: the highest RSS of each process over the \
+                    whole test, the answer check included, summed over the tree.
 
-                    | stack | connections | held | answered | RSS MB | PSS MB | KB private per connection | processes | note |
-                    |---|---:|---:|---:|---:|---:|---:|---:|---|
+                    | stack | connections | held | answered | RSS MB | PSS MB | KB private per connection | peak RSS MB | processes | note |
+                    |---|---:|---:|---:|---:|---:|---:|---:|---:|---|
                     """);
             for (RunData.IdleRun r : idleInOrder(data)) {
                 md.append("| ").append(r.stack()).append(" | ").append(r.connections()).append(" | ")
@@ -129,9 +132,18 @@ public final class Report {
                         .append(Spread.number(r.rssKb() / 1024.0, 0)).append(" | ")
                         .append(Spread.number(r.pssKb() / 1024.0, 0)).append(" | ")
                         .append(Spread.number(r.privateKbPerConnection(), 1)).append(" | ")
+                        .append(r.peakRssKb() > 0 ? Spread.number(r.peakRssKb() / 1024.0, 0) : "–").append(" | ")
                         .append(r.processes()).append(" | ").append(r.note()).append(" |\n");
             }
             md.append('\n');
+            String slopes = marginalPerConnection(data);
+            if (!slopes.isEmpty()) {
+                md.append("""
+                        **Between the counts** (private memory at the larger count minus at the smaller, over the \
+                        difference in connections held: what is already resident at rest, such as heap a garbage \
+                        collector touched during the warm-up, cancels out): \
+                        """).append(slopes).append(".\n\n");
+            }
         }
         if (!data.failures().isEmpty()) {
             md.append("## Runs that failed\n\n");
@@ -157,6 +169,27 @@ public final class Report {
             }
         }
         return t.toString();
+    }
+
+    /** Per stack with runs at two or more counts: KB of private memory per connection from the smallest to the largest. */
+    static String marginalPerConnection(RunData data) {
+        List<String> parts = new ArrayList<>();
+        Map<String, List<RunData.IdleRun>> byStack = new LinkedHashMap<>();
+        for (RunData.IdleRun r : idleInOrder(data)) {
+            if (r.held() > 0) {
+                byStack.computeIfAbsent(r.stack(), k -> new ArrayList<>()).add(r);
+            }
+        }
+        byStack.forEach((stack, runs) -> {
+            RunData.IdleRun low = runs.get(0);
+            RunData.IdleRun high = runs.get(runs.size() - 1);
+            if (high.held() > low.held()) {
+                double kb = (double) (high.privateKb() - low.privateKb()) / (high.held() - low.held());
+                parts.add(stack + " " + Spread.number(kb, 1) + " KB (" + low.connections() + " → "
+                        + high.connections() + ")");
+            }
+        });
+        return String.join(", ", parts);
     }
 
     /** Idle runs by connection count, then in the order of stacks.tsv. */

@@ -48,9 +48,14 @@ record RunData(List<String> meta, List<Stack> stacks, List<Workload> workloads, 
     record Sample(int round, String stack, String workload, LoadResult load, Server server) { }
 
     /** One stack holding N idle keep-alive connections; memory in KB, summed over its process tree. */
+    /**
+     * One connection-scaling run. {@code *Before}: the stack warmed up, at rest; {@code rssKb}, {@code pssKb},
+     * {@code privateKb}: with the connections held; {@code peakRssKb}: the tree's peak RSS (VmHWM) over the whole run,
+     * the answer check included (0 in files written before it was recorded).
+     */
     record IdleRun(String stack, int connections, int held, int answered, int closedByServer, long rssKbBefore,
-                   long pssKbBefore, long privateKbBefore, long rssKb, long pssKb, long privateKb, int processes,
-                   String note) {
+                   long pssKbBefore, long privateKbBefore, long rssKb, long pssKb, long privateKb, long peakRssKb,
+                   int processes, String note) {
 
         /** Private memory added per held connection, in KB. */
         double privateKbPerConnection() {
@@ -127,7 +132,8 @@ record RunData(List<String> meta, List<Stack> stacks, List<Workload> workloads, 
                         (int) longOf(p, "connections", f), (int) longOf(p, "held", f), (int) longOf(p, "answered", f),
                         (int) longOf(p, "closed_by_server", f), longOf(p, "rss_kb_before", f),
                         longOf(p, "pss_kb_before", f), longOf(p, "private_kb_before", f), longOf(p, "rss_kb", f),
-                        longOf(p, "pss_kb", f), longOf(p, "private_kb", f), (int) longOf(p, "processes", f),
+                        longOf(p, "pss_kb", f), longOf(p, "private_kb", f),
+                        Long.parseLong(p.getProperty("peak_rss_kb", "0").trim()), (int) longOf(p, "processes", f),
                         p.getProperty("note", "")));
             }
         }

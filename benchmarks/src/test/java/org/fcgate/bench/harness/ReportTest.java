@@ -51,9 +51,26 @@ class ReportTest {
                 rss_kb=16000
                 pss_kb=7000
                 private_kb=3600
+                peak_rss_kb=20480
                 processes=3
                 note=
                 """);
+
+        Files.writeString(idle.resolve("nginx-10000.idle"), """
+                stack=nginx
+                connections=10000
+                held=10000
+                answered=10000
+                closed_by_server=0
+                rss_kb_before=9000
+                pss_kb_before=5000
+                private_kb_before=4000
+                rss_kb=26000
+                pss_kb=17000
+                private_kb=8100
+                processes=3
+                note=
+                """); // written before peak_rss_kb was recorded
 
         Report.main(new String[] {out.toString()});
 
@@ -64,7 +81,10 @@ class ReportTest {
         assertThat(md).contains("| nginx-fpm | 1 688 (1 688–1 688) | 1.00 | 0.17 |");
         assertThat(md).contains("| 118 + 112 |"); // (78 - 38) ticks and 38 ticks of 10 ms over 3384 requests, in us
         assertThat(md).contains("round 1, fcgate-fpm, hello: GET /hello.php: status 502");
-        assertThat(md).contains("| nginx | 1000 | 1000 | 1000 | 16 | 7 | 0.6 | 3 |  |");
+        assertThat(md).contains("| nginx | 1000 | 1000 | 1000 | 16 | 7 | 0.6 | 20 | 3 |  |");
+        assertThat(md).contains("| nginx | 10000 | 10000 | 10000 | 25 | 17 | 0.4 | – | 3 |  |");
+        // (8100 - 3600) KB over 9000 more connections
+        assertThat(md).contains("nginx 0.5 KB (1000 → 10000).");
 
         String tsv = Files.readString(out.resolve("results.tsv"));
         assertThat(tsv.lines()).hasSize(3).anyMatch(l -> l.startsWith("hello\tnginx-fpm\t3\t1687.8\t"));

@@ -1,6 +1,7 @@
 package org.fcgate.gateway.http;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -36,6 +37,12 @@ import org.slf4j.LoggerFactory;
 public final class HttpServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+
+    /**
+     * Sizes each read's buffer from the last reads (Netty's default policy), one instance for every connection: Netty
+     * would otherwise make one per connection, kept as long as the connection (docs/benchmarks.md, idle connections).
+     */
+    private static final AdaptiveRecvByteBufAllocator RECEIVE_BUFFERS = new AdaptiveRecvByteBufAllocator();
 
     /** The transport in use. */
     public enum Transport { EPOLL, NIO }
@@ -89,6 +96,7 @@ public final class HttpServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFERS)
                     .childHandler(new HttpServerInitializer(sites, pipelineHook, connections))
                     .bind(config.listen().toSocketAddress())
                     .await();

@@ -30,6 +30,10 @@ final class RequestFramer {
     private static final int MAX_LEADING_EMPTY_LINES = 8;
     private static final int MAX_CHUNK_SIZE_HEX_DIGITS = 15;
 
+    /** Field names and values are checked by {@link HeadParser} before they are added. */
+    private static final DefaultHttpHeadersFactory FIELDS = DefaultHttpHeadersFactory.headersFactory()
+            .withValidation(false);
+
     private final HttpLimits limits;
     private State state = State.REQUEST_LINE;
     /** Bytes already searched for LF in the current line, relative to the reader index. */
@@ -38,6 +42,7 @@ final class RequestFramer {
     private int sectionBytes;
     private int sectionLines;
     private HeadParser.RequestLine requestLine;
+    /** The current section's fields, made at its first line: an idle keep-alive connection holds none. */
     private HttpHeaders fields;
     private long remaining;
     private long bodyBytes;
@@ -156,13 +161,13 @@ final class RequestFramer {
 
     private void fieldLine(ByteBuf in, int start, int end, List<Object> out) throws RejectedException {
         if (start == end) {
-            RequestHead head = HeadValidator.validate(requestLine, fields, limits);
+            RequestHead head = HeadValidator.validate(requestLine, fields(), limits);
             out.add(head);
             startBody(head.framing(), out);
             return;
         }
         countLine();
-        HeadParser.parseFieldLine(in, start, end, fields);
+        HeadParser.parseFieldLine(in, start, end, fields());
     }
 
     private void startBody(BodyFraming framing, List<Object> out) {
@@ -252,13 +257,13 @@ final class RequestFramer {
 
     private void trailerLine(ByteBuf in, int start, int end, List<Object> out) throws RejectedException {
         if (start == end) {
-            LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, fields);
+            LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, fields());
             out.add(last);
             state = State.DONE;
             return;
         }
         countLine();
-        HeadParser.parseFieldLine(in, start, end, fields);
+        HeadParser.parseFieldLine(in, start, end, fields());
     }
 
     private void countLine() throws RejectedException {
@@ -270,6 +275,13 @@ final class RequestFramer {
     private void beginSection() {
         sectionBytes = 0;
         sectionLines = 0;
-        fields = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
+        fields = null;
+    }
+
+    private HttpHeaders fields() {
+        if (fields == null) {
+            fields = FIELDS.newHeaders();
+        }
+        return fields;
     }
 }

@@ -3,23 +3,32 @@ package org.fcgate.gateway.metrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
 
-/** First in a client pipeline: counts the bytes on the wire both ways and the connection while it is open. */
+/**
+ * First in a client pipeline: counts the bytes on the wire both ways and the connection while it is open. It holds no
+ * per-connection state, so one instance (and one close listener) serves every connection: an idle connection pays only
+ * for its pipeline context.
+ */
+@ChannelHandler.Sharable
 final class ConnectionMeter extends ChannelDuplexHandler {
 
     private final HttpMetrics metrics;
+    private final ChannelFutureListener closed;
 
     ConnectionMeter(HttpMetrics metrics) {
         this.metrics = metrics;
+        this.closed = f -> metrics.connectionClosed();
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         metrics.connectionOpened();
-        ctx.channel().closeFuture().addListener(f -> metrics.connectionClosed());
+        ctx.channel().closeFuture().addListener(closed);
     }
 
     @Override

@@ -62,8 +62,9 @@ public final class HttpMetrics implements ExchangeListener {
         listeners.add(this);
         listeners.addAll(others);
         Consumer<ChannelPipeline> exchanges = ExchangeRecorder.hook(listeners, slowLog);
+        ConnectionMeter bytes = new ConnectionMeter(this);
         return p -> {
-            p.addFirst("bytes", new ConnectionMeter(this));
+            p.addFirst("bytes", bytes);
             exchanges.accept(p);
         };
     }

@@ -36,7 +36,8 @@ class SystemdUnitTest {
                 .containsKey("LimitNOFILE")
                 .doesNotContainKey("MemoryDenyWriteExecute");
         assertThat(service.get("ExecStart")).isEqualTo(
-                "/usr/bin/java -jar /opt/fcgate/fcgate.jar run --config /etc/fcgate/fcgate.yaml");
+                "/usr/bin/java $FCGATE_JAVA_OPTS -jar /opt/fcgate/fcgate.jar run --config /etc/fcgate/fcgate.yaml");
+        assertThat(service.get("Environment")).startsWith("\"FCGATE_JAVA_OPTS=");
     }
 
     @Test
