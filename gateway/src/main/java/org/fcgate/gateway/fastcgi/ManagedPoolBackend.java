@@ -138,6 +138,10 @@ final class ManagedPoolBackend implements Backend {
                 kept.moveTo(loop, () -> onLoop(result, error));
                 return;
             }
+            if (kept != null && !fresh && kept.channel.eventLoop() == loop && loop.inEventLoop()
+                    && kept.handler.runAfterRead(() -> onLoop(result, error))) {
+                return; // freed by the END_REQUEST being read here: the next request goes out in this turn
+            }
             run(() -> onLoop(result, error), result);
         }
 
