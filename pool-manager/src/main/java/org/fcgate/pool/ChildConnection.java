@@ -10,4 +10,12 @@ public interface ChildConnection {
 
     /** Closes the connection; called from any thread, possibly more than once. Must not block. */
     void close();
+
+    /**
+     * The executor this connection's I/O runs on (a Netty event loop), or null if it has none. When the child is
+     * freed, {@link Dispatch} prefers a waiting caller on the same executor, so the connection need not move.
+     */
+    default java.util.concurrent.Executor home() {
+        return null;
+    }
 }

@@ -6,6 +6,7 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.fcgate.pool.config.PoolConfig;
 import org.fcgate.pool.status.ChildState;
 import org.fcgate.pool.status.RequestInfo;
@@ -15,13 +16,36 @@ import org.slf4j.LoggerFactory;
 /**
  * Who gets which child: idle children on a most-recently-used stack (release pushes, acquire pops, so the
  * least recently used sink to the bottom and idle out) and callers in one FIFO queue bounded by
- * {@code queue_max} and {@code queue_timeout}. A freed or newly ready child goes straight to the queue head.
- * Counts leases, queue refusals, queue length and time spent waiting. Guarded by the pool's lock.
+ * {@code queue_max} and {@code queue_timeout}. A freed or newly ready child goes straight to the queue head, with
+ * one exception: a child whose kept connection lives on an executor (a Netty event loop, {@link ChildConnection#home})
+ * goes to the first waiter on that same executor if only waiters never passed over before are ahead of it; each of
+ * those is passed over once at most ({@link #MAX_PASSES}). The connection then needs no move to another thread, and
+ * the next request goes out in the same turn of the loop that read the last one's end; FIFO order is kept within
+ * one executor and bent by at most one turn across them. Counts leases, queue refusals, queue length and time
+ * spent waiting. Guarded by the pool's lock.
  */
 final class Dispatch {
     private static final Logger log = LoggerFactory.getLogger(Dispatch.class);
 
-    private record Waiter(RequestInfo request, long enqueuedNanos, CompletableFuture<AcquireResult> future) {
+    /** How many times a waiter may be passed over for one on its freed child's executor; 1 keeps the queue fair. */
+    static final int MAX_PASSES = 1;
+    /** How far down the queue a freed child looks for a waiter on its executor. */
+    private static final int AFFINITY_SCAN = 8;
+
+    private static final class Waiter {
+        final RequestInfo request;
+        final long enqueuedNanos;
+        final CompletableFuture<AcquireResult> future;
+        /** The caller's executor, or null. */
+        final Executor home;
+        int passes;
+
+        Waiter(RequestInfo request, long enqueuedNanos, CompletableFuture<AcquireResult> future, Executor home) {
+            this.request = request;
+            this.enqueuedNanos = enqueuedNanos;
+            this.future = future;
+            this.home = home;
+        }
     }
 
     private final Pool pool;
@@ -58,8 +82,8 @@ final class Dispatch {
         return true;
     }
 
-    void enqueue(RequestInfo request, long now, CompletableFuture<AcquireResult> future) {
-        waiters.addLast(new Waiter(request, now, future));
+    void enqueue(RequestInfo request, long now, CompletableFuture<AcquireResult> future, Executor home) {
+        waiters.addLast(new Waiter(request, now, future, home));
         maxQueueLength = Math.max(maxQueueLength, waiters.size());
     }
 
@@ -69,7 +93,7 @@ final class Dispatch {
      */
     void offer(ChildSlot slot, long now, List<Runnable> after) {
         Waiter w;
-        while ((w = waiters.pollFirst()) != null) {
+        while ((w = next(slot.connection == null ? null : slot.connection.home())) != null) {
             if (w.future.isDone()) {
                 continue;
             }
@@ -86,6 +110,49 @@ final class Dispatch {
         slot.state = ChildState.IDLE;
         slot.idleSinceNanos = now;
         idle.addFirst(slot);
+    }
+
+    /**
+     * Takes the waiter a child freed with a connection on {@code home} goes to: the first one on {@code home} if
+     * every live waiter ahead of it may still be passed over (each then is, once), else the head. Cancelled waiters
+     * met on the way are dropped.
+     */
+    private Waiter next(Executor home) {
+        Waiter head = waiters.peekFirst();
+        if (home == null || head == null || head.home == home || head.home == null) {
+            return waiters.pollFirst();
+        }
+        Waiter chosen = null;
+        int seen = 0;
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext() && seen < AFFINITY_SCAN; ) {
+            Waiter w = it.next();
+            if (w.future.isDone()) {
+                it.remove();
+                continue;
+            }
+            seen++;
+            if (w.home == home) {
+                chosen = w;
+                break;
+            }
+            if (w.passes >= MAX_PASSES) {
+                break;
+            }
+        }
+        if (chosen == null) {
+            return waiters.pollFirst();
+        }
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w == chosen) {
+                it.remove();
+                break;
+            }
+            if (!w.future.isDone()) {
+                w.passes++;
+            }
+        }
+        return chosen;
     }
 
     /** Refuses callers that waited {@code queue_timeout}; returns the next queue deadline. */

@@ -185,6 +185,15 @@ public final class Pool {
      * per-process block.
      */
     public CompletableFuture<AcquireResult> acquire(RequestInfo request) {
+        return acquire(request, null);
+    }
+
+    /**
+     * As {@link #acquire(RequestInfo)}, from a caller running on {@code home} (its Netty event loop): while it waits,
+     * a child freed with a kept connection on that same executor may go to it ahead of callers elsewhere, by at most
+     * one turn each (see {@link Dispatch}). Null means no preference.
+     */
+    public CompletableFuture<AcquireResult> acquire(RequestInfo request, java.util.concurrent.Executor home) {
         List<Runnable> after = new ArrayList<>(2);
         CompletableFuture<AcquireResult> future = new CompletableFuture<>();
         boolean wake = false;
@@ -210,7 +219,7 @@ public final class Pool {
             if (board.live() >= config.maxChildren()) {
                 board.maxChildrenReached(now, config);
             }
-            dispatch.enqueue(request, now, future);
+            dispatch.enqueue(request, now, future, home);
             int children = board.size();
             wake = needsTick(now + config.queueTimeout().toNanos(), now) | planNeedsTick(children, now, after);
         } finally {

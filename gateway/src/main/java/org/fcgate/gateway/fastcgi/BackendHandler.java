@@ -27,6 +27,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     private final ClientResponseDecoder decoder;
     private Events events;
     private Runnable whenIdleLost;
+    /** True while a read is handed to the holder: see {@link #afterRead}. */
+    private boolean reading;
+    private Runnable afterRead;
 
     BackendHandler(FcgiLimits limits) {
         this.decoder = new ClientResponseDecoder(limits);
@@ -47,6 +50,20 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         this.whenIdleLost = lost;
     }
 
+    /**
+     * On the channel's loop: runs {@code step} as soon as the read being handled is done, before the loop turns to
+     * other channels and tasks; false (nothing done) when no read is being handled. The next request for a child freed
+     * by the END_REQUEST in this read then goes out in the same turn (FastCGI 1.0 §5.1 keeps the connection), after
+     * every byte of the read was parsed, so nothing of it is mistaken for the next request's.
+     */
+    boolean runAfterRead(Runnable step) {
+        if (!reading || afterRead != null) {
+            return false;
+        }
+        afterRead = step;
+        return true;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf data = (ByteBuf) msg;
@@ -55,7 +72,17 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
             idleLost(ctx);
             return;
         }
-        events.backendRead(data);
+        reading = true;
+        try {
+            events.backendRead(data);
+        } finally {
+            reading = false;
+            Runnable next = afterRead;
+            afterRead = null;
+            if (next != null) {
+                next.run();
+            }
+        }
     }
 
     @Override

@@ -25,7 +25,9 @@ import org.fcgate.pool.status.RequestInfo;
  * <ol>
  *   <li>{@link Pool#acquire}: when a child is idle the lease is there at once and used right away on the caller's
  *       loop; otherwise it arrives on the thread that freed a child (another event loop, a pool thread) and is handed
- *       to the caller's loop.</li>
+ *       to the caller's loop. The caller's loop goes with the acquire, so a child freed on a loop goes to a waiter on
+ *       that loop when the queue allows (at most one turn ahead of waiters elsewhere): its connection stays put and
+ *       the next request goes out in the same turn that read the last one's END_REQUEST.</li>
  *   <li>The lease carries the connection the child's previous holder kept ({@link Lease#keptConnection()}). A Netty
  *       channel belongs to one event loop, so one kept on another loop moves to the caller's: deregistered there,
  *       registered here. When the child was freed on the kept connection's own loop (the usual case under load) the
@@ -114,7 +116,7 @@ final class ManagedPoolBackend implements Backend {
         }
 
         void acquire() {
-            CompletableFuture<AcquireResult> f = pool.acquire(request);
+            CompletableFuture<AcquireResult> f = pool.acquire(request, loop); // a child freed on loop prefers us
             acquired = f;
             if (f.isDone() && loop.inEventLoop()) {
                 onLoop(f.join()); // an idle child, or a refusal: no hop, no task
@@ -135,6 +137,10 @@ final class ManagedPoolBackend implements Backend {
                 // Freed on the kept connection's own loop: move the channel on the way to the caller's loop.
                 kept.moveTo(loop, () -> onLoop(result, error));
                 return;
+            }
+            if (kept != null && !fresh && kept.channel.eventLoop() == loop && loop.inEventLoop()
+                    && kept.handler.runAfterRead(() -> onLoop(result, error))) {
+                return; // freed by the END_REQUEST being read here: the next request goes out in this turn
             }
             run(() -> onLoop(result, error), result);
         }
@@ -266,6 +272,12 @@ final class ManagedPoolBackend implements Backend {
 
         static KeptChannel of(Lease lease) {
             return lease.keptConnection() instanceof KeptChannel k ? k : null;
+        }
+
+        /** The loop this connection is registered on: the pool gives its child to a caller there when it can. */
+        @Override
+        public java.util.concurrent.Executor home() {
+            return channel.eventLoop();
         }
 
         /** From the pool, any thread: the child stops. Netty runs the close on the channel's loop. */
