@@ -56,6 +56,11 @@ final class SendTimeoutHandler extends ChannelDuplexHandler {
     }
 
     private void check(ChannelHandlerContext ctx) {
+        if (!ctx.executor().inEventLoop()) {
+            // The kept connection moved to another loop after the timer was set: check there, with its state.
+            ctx.executor().execute(() -> check(ctx));
+            return;
+        }
         timer = null;
         if (!ctx.channel().isActive() || pending(ctx) == 0) {
             return;

@@ -108,17 +108,22 @@ final class ServerConnections implements ExternalServer {
         if (reuse != null) {
             Pooled r = reuse;
             r.cancelIdleTimer();
-            if (loop.inEventLoop()) {
-                handOver(r, callback); // no task: the answer is at hand (Backend#open allows it)
-            } else {
-                loop.execute(() -> handOver(r, callback));
+            Runnable give = () -> handOver(r, loop, callback);
+            if (!loop.inEventLoop()) {
+                loop.execute(give);
+            } else if (!r.handler.isReading()) {
+                give.run(); // no task: the answer is at hand (Backend#open allows it)
+            } else if (!r.handler.runAfterRead(give)) {
+                // A pipelined request freed by this very connection's END_REQUEST, while its read is being parsed:
+                // the hand-over waits until every byte of that read went to the request that ended.
+                loop.execute(give);
             }
             return () -> { };
         }
         if (move != null) {
             Pooled m = move;
             m.cancelIdleTimer();
-            ChannelMove.moveTo(m.channel, loop, () -> handOver(m, callback));
+            ChannelMove.moveTo(m.channel, loop, () -> handOver(m, loop, callback));
             return () -> { };
         }
         if (waiter != null) {
@@ -159,10 +164,11 @@ final class ServerConnections implements ExternalServer {
         return () -> cancelled[0] = true; // called on the loop, like the listener
     }
 
-    private void handOver(Pooled p, Backend.Callback callback) {
+    /** On {@code loop}, the loop of the request that takes {@code p} (a failed move leaves p on its old one). */
+    private void handOver(Pooled p, EventLoop loop, Backend.Callback callback) {
         if (!p.channel.isActive()) {
-            // Closed while idle between poll and now: try again with its slot.
-            connect(p.channel.eventLoop(), callback);
+            // Closed while idle between poll and now: try again with its slot, on the request's loop.
+            connect(loop, callback);
             return;
         }
         callback.opened(new PooledSession(p, true));
@@ -184,9 +190,9 @@ final class ServerConnections implements ExternalServer {
             Waiter w = next;
             if (reusable && w.loop == p.channel.eventLoop()) {
                 // a task, not a call: we are inside the previous request's END_REQUEST, in its decoder
-                w.loop.execute(() -> handOver(p, w.callback));
+                w.loop.execute(() -> handOver(p, w.loop, w.callback));
             } else if (reusable) {
-                ChannelMove.moveTo(p.channel, w.loop, () -> handOver(p, w.callback));
+                ChannelMove.moveTo(p.channel, w.loop, () -> handOver(p, w.loop, w.callback));
             } else {
                 p.channel.close();
                 w.loop.execute(() -> connect(w.loop, w.callback));
