@@ -50,6 +50,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         this.whenIdleLost = lost;
     }
 
+    /** True while a read is handed to the holder (on the channel's loop). */
+    boolean isReading() {
+        return reading;
+    }
+
     /**
      * On the channel's loop: runs {@code step} as soon as the read being handled is done, before the loop turns to
      * other channels and tasks; false (nothing done) when no read is being handled. The next request for a child freed
@@ -73,14 +78,22 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         reading = true;
+        boolean parsed = false;
         try {
             events.backendRead(data);
+            parsed = true;
         } finally {
             reading = false;
             Runnable next = afterRead;
             afterRead = null;
-            if (next != null) {
+            if (next == null) {
+                // nothing handed over in this read
+            } else if (parsed) {
                 next.run();
+            } else {
+                // The read threw: its exception goes to the holder that ended (exceptionCaught, next), never to
+                // the request the step hands the connection to, which then gets it in a task of its own.
+                ctx.executor().execute(next);
             }
         }
     }
