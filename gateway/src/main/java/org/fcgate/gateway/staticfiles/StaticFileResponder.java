@@ -22,6 +22,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -53,10 +54,13 @@ public final class StaticFileResponder {
         final ByteBuf content;
         /** Compressible and within the gzip bounds: gzipped for a client that accepts it. */
         final boolean gzipCandidate;
+        /** Made again after open_file_cache_valid even when the file looks the same (same-size rewrite in one tick). */
+        final long expiresNanos;
         private volatile Gzipped gzipped;
 
-        Prepared(BasicFileAttributes a, byte[] fields, ByteBuf content, boolean gzipCandidate) {
+        Prepared(BasicFileAttributes a, byte[] fields, ByteBuf content, boolean gzipCandidate, long expiresNanos) {
             this.gzipCandidate = gzipCandidate;
+            this.expiresNanos = expiresNanos;
             this.size = a.size();
             this.mtime = a.lastModifiedTime();
             this.fileKey = a.fileKey();
@@ -114,8 +118,17 @@ public final class StaticFileResponder {
                 return fast;
             }
         }
-        long size = file.attributes().size();
-        long mtime = file.attributes().lastModifiedTime().toMillis();
+        BasicFileAttributes attrs = file.attributes();
+        if (prepared != null && attrs.size() <= DocumentRoot.DEFAULT_TRUSTED_FILE_BYTES) {
+            // A small file's lookup may come from the open file cache without a stat, but this answer reads the
+            // file now: its validators and length must be the file's as it is now.
+            attrs = Files.readAttributes(file.realPath(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!attrs.isRegularFile()) {
+                throw new NoSuchFileException(file.realPath().toString(), null, "no longer a regular file");
+            }
+        }
+        long size = attrs.size();
+        long mtime = attrs.lastModifiedTime().toMillis();
         String type = MimeTypes.forFileName(file.realPath().getFileName().toString());
         boolean compressible = MimeTypes.isCompressible(type);
         boolean gzip = compressible && size >= options.gzipMinFileBytes() && size <= options.gzipMaxFileBytes()
@@ -185,10 +198,13 @@ public final class StaticFileResponder {
             throws IOException {
         BasicFileAttributes a = file.attributes();
         Prepared p = prepared.get(file.realPath());
-        if (p == null || !p.matches(a)) {
+        if (p == null || !p.matches(a) || System.nanoTime() - p.expiresNanos >= 0) {
             p = prepare(file, p);
         }
         long size = a.size();
+        if (p.content == null && size > 0 && size <= DocumentRoot.DEFAULT_TRUSTED_FILE_BYTES) {
+            return null; // it changed while being read: the general path answers from the file as it is now
+        }
         boolean bodyless = request.method().equals(HttpMethod.HEAD) || size == 0;
         if (p.gzipCandidate && Conditionals.acceptsGzip(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING))) {
             Gzipped gz = p.content != null ? p.gzipped(type(file)) : null;
@@ -225,7 +241,11 @@ public final class StaticFileResponder {
         ByteBuf content = size > 0 && size <= DocumentRoot.DEFAULT_TRUSTED_FILE_BYTES ? read(file) : null;
         boolean gzipCandidate = MimeTypes.isCompressible(type) && size >= options.gzipMinFileBytes()
                 && size <= options.gzipMaxFileBytes();
-        Prepared p = new Prepared(a, f.toString().getBytes(StandardCharsets.US_ASCII), content, gzipCandidate);
+        Prepared p = new Prepared(a, f.toString().getBytes(StandardCharsets.US_ASCII), content, gzipCandidate,
+                System.nanoTime() + options.openFileCacheValid().toNanos());
+        if (content == null && size > 0 && size <= DocumentRoot.DEFAULT_TRUSTED_FILE_BYTES) {
+            return p; // not kept: read again next time
+        }
         if (prepared.size() >= options.openFileCacheMax() && old == null) {
             prepared.clear();
         }

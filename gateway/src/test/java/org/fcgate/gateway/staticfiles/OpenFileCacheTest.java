@@ -209,6 +209,40 @@ class OpenFileCacheTest {
     }
 
     @Test
+    void aRangeOrConditionalRequestForAChangedSmallFileMatchesTheBytesItSends() throws IOException {
+        DocumentRoot r = open(HOUR); // the lookup stays cached (no stat) for the whole test
+        StaticFileResponder responder = new StaticFileResponder(StaticOptions.defaults());
+        Lookup cached = lookup(r, "small.txt");
+        assertThat(body(get(responder, cached))).isEqualTo("small v1\n");
+        Files.writeString(root.resolve("small.txt"), "small, much longer version 2\n");
+        var range = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/small.txt");
+        range.headers().set("Range", "bytes=0-");
+        StaticResponse partial = responder.respond(range, (Lookup.RegularFile) lookup(r, "small.txt"), false);
+        assertThat(partial.head().headers().get("Content-Length")).isEqualTo("29");
+        assertThat(partial.head().headers().get("Content-Range")).isEqualTo("bytes 0-28/29");
+        assertThat(body(partial)).isEqualTo("small, much longer version 2\n");
+        var conditional = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/small.txt");
+        conditional.headers().set("If-None-Match", "\"nothing-matches\"");
+        StaticResponse whole = responder.respond(conditional, (Lookup.RegularFile) lookup(r, "small.txt"), false);
+        assertThat(whole.head().headers().get("Content-Length")).isEqualTo("29");
+        assertThat(body(whole)).isEqualTo("small, much longer version 2\n");
+    }
+
+    @Test
+    void aSmallFileRewrittenWithTheSameSizeAndMtimeIsReadAgainOnceTheValidityIsOver() throws IOException {
+        DocumentRoot r = open(Duration.ofMillis(300));
+        StaticFileResponder responder = new StaticFileResponder(StaticOptions.defaults()
+                .withOpenFileCache(Duration.ofMillis(300), 100));
+        Path small = root.resolve("small.txt");
+        assertThat(body(get(responder, lookup(r, "small.txt")))).isEqualTo("small v1\n");
+        var mtime = Files.getLastModifiedTime(small);
+        Files.writeString(small, "small v2\n"); // same size, same inode
+        Files.setLastModifiedTime(small, mtime); // as `touch -r`, or a rewrite within one mtime tick
+        await().atMost(Duration.ofSeconds(10)).until(() -> body(get(responder, lookup(r, "small.txt")))
+                .equals("small v2\n"));
+    }
+
+    @Test
     void withTheCacheOffTheResponderBuildsEveryHead() throws IOException {
         DocumentRoot r = open(Duration.ZERO);
         StaticFileResponder responder = new StaticFileResponder(StaticOptions.defaults()
