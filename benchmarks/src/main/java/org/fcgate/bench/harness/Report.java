@@ -131,9 +131,9 @@ public final class Report {
                                 + " closed by server)" : "").append(" | ")
                         .append(Spread.number(r.rssKb() / 1024.0, 0)).append(" | ")
                         .append(Spread.number(r.pssKb() / 1024.0, 0)).append(" | ")
-                        .append(Spread.number(r.privateKbPerConnection(), 1)).append(" | ")
+                        .append(perConnection(r)).append(" | ")
                         .append(r.peakRssKb() > 0 ? Spread.number(r.peakRssKb() / 1024.0, 0) : "–").append(" | ")
-                        .append(r.processes()).append(" | ").append(r.note()).append(" |\n");
+                        .append(r.processes()).append(" | ").append(idleNote(r)).append(" |\n");
             }
             md.append('\n');
             String slopes = marginalPerConnection(data);
@@ -190,6 +190,20 @@ public final class Report {
             }
         });
         return String.join(", ", parts);
+    }
+
+    /** Private KB per held connection; "–" when the reading at rest was the larger one (noise, not a saving). */
+    private static String perConnection(RunData.IdleRun r) {
+        double kb = r.privateKbPerConnection();
+        return kb < 0 ? "–" : Spread.number(kb, 1);
+    }
+
+    private static String idleNote(RunData.IdleRun r) {
+        if (!(r.privateKbPerConnection() < 0)) {
+            return r.note();
+        }
+        String why = "less private memory held than at rest (a collection shrank the heap): see between the counts";
+        return r.note().isEmpty() ? why : r.note() + "; " + why;
     }
 
     /** Idle runs by connection count, then in the order of stacks.tsv. */

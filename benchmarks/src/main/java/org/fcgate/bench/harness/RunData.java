@@ -68,7 +68,10 @@ record RunData(List<String> meta, List<Stack> stacks, List<Workload> workloads, 
                 ? Files.readAllLines(dir.resolve("meta.txt")) : List.of();
         List<Stack> stacks = new ArrayList<>();
         for (String[] f : tsv(dir.resolve("stacks.tsv"), 3)) {
-            stacks.add(new Stack(f[0], f[1], f[2].equals("-") ? Optional.empty() : Optional.of(f[2])));
+            // A stack of both the load runs and the idle test (apache-worker) is listed twice: the first one counts.
+            if (stacks.stream().noneMatch(s -> s.id().equals(f[0]))) {
+                stacks.add(new Stack(f[0], f[1], f[2].equals("-") ? Optional.empty() : Optional.of(f[2])));
+            }
         }
         List<Workload> workloads = new ArrayList<>();
         for (String[] f : tsv(dir.resolve("workloads.tsv"), 3)) {

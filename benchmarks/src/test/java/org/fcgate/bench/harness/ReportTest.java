@@ -24,6 +24,7 @@ class ReportTest {
                 nginx-fpm\tnginx + php-fpm\tfpm-direct
                 fcgate-fpm\tfcgate + php-fpm\tfpm-direct
                 nginx\tnginx, idle test\t-
+                nginx-fpm\tnginx + php-fpm, idle test\t-
                 """);
         Files.writeString(out.resolve("workloads.tsv"), "hello\thello.php\tphp\n");
         for (int round = 1; round <= 3; round++) {
@@ -72,13 +73,33 @@ class ReportTest {
                 note=
                 """); // written before peak_rss_kb was recorded
 
+        Files.writeString(idle.resolve("fcgate-1000.idle"), """
+                stack=fcgate
+                connections=1000
+                held=1000
+                answered=1000
+                closed_by_server=0
+                rss_kb_before=100000
+                pss_kb_before=90000
+                private_kb_before=90000
+                rss_kb=99000
+                pss_kb=89000
+                private_kb=88000
+                peak_rss_kb=110000
+                processes=1
+                note=
+                """);
+
         Report.main(new String[] {out.toString()});
 
         String md = Files.readString(out.resolve("results.md"));
         assertThat(md).contains("- title: test run");
         // fpm-direct: rounds of 5000, 10000, 15000 req/s → median 10 000 (5 000–15 000); nginx 1688 → 0.17 of it
         assertThat(md).contains("| fpm-direct | 10 000 (5 000–15 000) | 5.92 | – |");
-        assertThat(md).contains("| nginx-fpm | 1 688 (1 688–1 688) | 1.00 | 0.17 |");
+        assertThat(md).contains("| nginx-fpm | 1 688 (1 688–1 688) | 1.00 | 0.17 |"); // its ceiling from the first line
+        assertThat(md.lines().filter(l -> l.startsWith("| nginx-fpm |"))).hasSize(1); // listed twice, shown once
+        assertThat(md).contains("| fcgate | 1000 | 1000 | 1000 | 97 | 87 | – | 107 | 1 | less private memory held than"
+                + " at rest");
         assertThat(md).contains("| 118 + 112 |"); // (78 - 38) ticks and 38 ticks of 10 ms over 3384 requests, in us
         assertThat(md).contains("round 1, fcgate-fpm, hello: GET /hello.php: status 502");
         assertThat(md).contains("| nginx | 1000 | 1000 | 1000 | 16 | 7 | 0.6 | 20 | 3 |  |");
