@@ -234,7 +234,13 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         stderr.pid(s.pid());
         trace.opened(s.pid());
         s.handler().attach(this);
-        s.revoked().thenAccept(why -> loop.execute(() -> revoked(why)));
+        s.revoked().thenAccept(why -> loop.execute(() -> {
+            // Only for the session it was asked on: after a stale retry the old child's exit (php-cgi after
+            // PHP_FCGI_MAX_REQUESTS, seen by the pool while its lease was still being released) is not this one's.
+            if (session == s) {
+                revoked(why);
+            }
+        }));
         state = State.RUNNING;
         outputSeen = false;
         headParser = new ResponseHeadParser(options.limits(), REQUEST_ID);
