@@ -298,35 +298,12 @@ final class ManagedPoolBackend implements Backend {
         }
 
         /**
-         * Re-registers the channel on {@code target} (Netty 4.2 keeps a channel's pipeline across loops), then runs
-         * {@code then} there. On any failure the channel is closed and {@code then} still runs; it finds it unusable.
+         * Re-registers the channel on {@code target}, then runs {@code then} there ({@link ChannelMove}): on any
+         * failure the channel is closed and {@code then} still runs; it finds it unusable. {@code then} is what
+         * reads it: the request's exchange, or watchIdle when given back.
          */
         void moveTo(EventLoop target, Runnable then) {
-            if (!channel.isOpen()) {
-                runOn(target, then);
-                return;
-            }
-            channel.deregister().addListener(d -> {
-                if (!d.isSuccess() || !channel.isOpen()) {
-                    channel.close();
-                    runOn(target, then);
-                    return;
-                }
-                target.register(channel).addListener(r -> {
-                    if (!r.isSuccess()) {
-                        channel.close();
-                    }
-                    runOn(target, then); // which reads it: the request's exchange, or watchIdle when given back
-                });
-            });
-        }
-
-        private void runOn(EventLoop target, Runnable step) {
-            if (target.inEventLoop()) {
-                step.run();
-            } else {
-                target.execute(step);
-            }
+            ChannelMove.moveTo(channel, target, then);
         }
     }
 
