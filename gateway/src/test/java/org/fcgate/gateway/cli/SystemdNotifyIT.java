@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import jnr.unixsocket.UnixDatagramChannel;
 import jnr.unixsocket.UnixSocketAddress;
+import org.awaitility.core.ConditionTimeoutException;
 import org.fcgate.gateway.support.ConfigFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -119,23 +120,38 @@ class SystemdNotifyIT {
         assertThat(kill.exitValue()).isZero();
     }
 
-    /** The next datagram, waiting up to 30 s. */
+    /** The next datagram, waiting up to 30 s; if none comes, the failure says what the gateway logged. */
     private String next() {
         AtomicReference<String> message = new AtomicReference<>();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
-            ByteBuffer buf = ByteBuffer.allocate(4096);
-            try {
-                socket.receive(buf);
-            } catch (IOException e) {
-                return false; // EAGAIN: jnr reports an empty non-blocking socket as an IOException
-            }
-            if (buf.position() == 0) {
-                return false;
-            }
-            buf.flip();
-            message.set(StandardCharsets.UTF_8.decode(buf).toString());
-            return true;
-        });
+        AtomicReference<IOException> lastError = new AtomicReference<>();
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                ByteBuffer buf = ByteBuffer.allocate(4096);
+                try {
+                    socket.receive(buf);
+                } catch (IOException e) {
+                    lastError.set(e);
+                    return false; // EAGAIN: jnr reports an empty non-blocking socket as an IOException
+                }
+                if (buf.position() == 0) {
+                    return false;
+                }
+                buf.flip();
+                message.set(StandardCharsets.UTF_8.decode(buf).toString());
+                return true;
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no notification in 30 s; gateway alive: " + gateway.isAlive()
+                    + "; last receive error: " + lastError.get() + "; gateway.log:\n" + gatewayLog(), e);
+        }
         return message.get();
+    }
+
+    private String gatewayLog() {
+        try {
+            return Files.readString(dir.resolve("gateway.log"));
+        } catch (IOException e) {
+            return e.toString();
+        }
     }
 }
