@@ -110,8 +110,20 @@ interface Backend {
         /** Completes if a managed pool takes the child back mid-request; never for external servers. */
         CompletableFuture<Revocation> revoked();
 
+        /** BEGIN_REQUEST is about to go out: from here the request counts as sent to the server (its meters). */
+        default void begin() {
+        }
+
         /** The backend's first response byte arrived (time to first byte); optional. */
         default void firstByte() {
+        }
+
+        /**
+         * The status this try ends with, for the server's meters: the one the server answered, else the one its
+         * failure gives ({@code 502}, {@code 504}, {@code 503} for OVERLOADED, nginx's {@code 499} when the client
+         * left first). The first one told counts; call it before the release.
+         */
+        default void status(int code) {
         }
 
         /** The request ended cleanly (END_REQUEST read): the connection or child may be reused. */

@@ -6,6 +6,9 @@ public interface ExternalServer {
     /** Its health and counters; {@link ServerHealth#server()} is the address as configured. */
     ServerHealth health();
 
+    /** What the requests sent to it add up to: its request meters listen there. */
+    ServerStats stats();
+
     /** Connections open to it now: connecting, busy and kept idle. */
     int openConnections();
 }

@@ -60,6 +60,8 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     private static final Logger LOG = LoggerFactory.getLogger(FcgiExchange.class);
     private static final int REQUEST_ID = 1;
+    /** nginx's status for a client that closed its connection before the answer, as the server's meters count it. */
+    private static final int CLIENT_CLOSED = 499;
     private static final int SPOOL_READ = 64 * 1024;
 
     private enum State { BODY, ACQUIRING, RUNNING, BACKEND_DONE, DONE }
@@ -246,6 +248,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         headParser = new ResponseHeadParser(options.limits(), REQUEST_ID);
         s.handler().decoder().register(REQUEST_ID, this);
         Params p = params; // kept for a retry (StaleConnection)
+        s.begin();
         backend.write(encode(ClientRequestEncoder.headSize(p),
                 dst -> ClientRequestEncoder.writeHead(dst, REQUEST_ID, Role.RESPONDER, s.keepConn(), p)));
         if (streaming) {
@@ -394,7 +397,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         if (retries.staleConnection(session, body)) {
             LOG.info("kept connection lost before any response byte upstream={} uri={} cause={}; retrying once on a"
                     + " fresh connection", upstream.name(), request.uri(), cause);
-            dropSession(Release.BROKEN, cause);
+            dropSession(Release.BROKEN, cause, reason.status());
             open(Attempt.FRESH_AFTER_STALE);
             return;
         }
@@ -403,17 +406,18 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
                 && upstream.backend().hasAnother(retries.failedOn())) {
             LOG.info("no answer from upstream={} server={} uri={} cause={}; idempotent, trying another server",
                     upstream.name(), server.get(), request.uri(), cause);
-            dropSession(Release.SERVER_FAILED, cause);
+            dropSession(Release.SERVER_FAILED, cause, reason.status());
             open(Attempt.ANOTHER_SERVER);
             return;
         }
         fail(reason, cause, Optional.empty(), Release.SERVER_FAILED);
     }
 
-    /** Gives up the session of a failed try before the next one. */
-    private void dropSession(Release how, String cause) {
+    /** Gives up the session of a failed try before the next one; {@code status}: what the try counts as. */
+    private void dropSession(Release how, String cause, int status) {
         cancelReadTimer();
         session.handler().detach(null);
+        session.status(status);
         release(session, how, cause);
         session = null;
         backend = null;
@@ -436,7 +440,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         if (why == Revocation.CHILD_FAILED && !retries.responseSeen() && retries.staleConnection(session, body)) {
             LOG.info("kept connection's child exited before any response byte upstream={} uri={}; retrying once on a"
                     + " fresh connection", upstream.name(), request.uri());
-            dropSession(Release.BROKEN, "child exited");
+            dropSession(Release.BROKEN, "child exited", Reason.BACKEND_FAILED.status());
             open(Attempt.FRESH_AFTER_STALE);
             return;
         }
@@ -508,7 +512,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
             // R38 (c): the server refused the request without running it (a pool server whose queue is full).
             LOG.info("upstream={} server={} refused uri={} (END_REQUEST OVERLOADED); trying another server",
                     upstream.name(), session.server().get(), request.uri());
-            dropSession(Release.BROKEN, "overloaded");
+            dropSession(Release.BROKEN, "overloaded", Reason.BACKEND_OVERLOADED.status());
             open(Attempt.ANOTHER_SERVER);
             return;
         }
@@ -550,6 +554,11 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     private void onHead() {
         session.firstByte();
         CgiResponse.Plan plan = CgiResponse.plan(headParser.head(), headRequest);
+        if (plan instanceof CgiResponse.Plan.Respond r) {
+            session.status(r.head().status().code());
+        } else if (plan instanceof CgiResponse.Plan.LocalRedirect) {
+            session.status(302); // RFC 3875 §6.2.2: the server answered with a redirect the gateway follows
+        }
         if (plan instanceof CgiResponse.Plan.Invalid invalid) {
             fail(Reason.BACKEND_PROTOCOL_ERROR, invalid.cause(), Optional.empty());
         } else if (plan instanceof CgiResponse.Plan.LocalRedirect redirect) {
@@ -742,6 +751,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         }
         if (was == State.RUNNING) {
             session.handler().detach(null);
+            session.status(reason.status()); // unless the server's head came first
             release(session, how, cause);
         }
         finish();
@@ -780,6 +790,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
             Channel ch = backend;
             ByteBuf abort = encode(Fcgi.HEADER_LEN, dst -> RecordEncoder.abortRequest(dst, REQUEST_ID));
             ch.writeAndFlush(abort).addListener(ChannelFutureListener.CLOSE);
+            session.status(CLIENT_CLOSED); // unless the server's head came first
             session.releaseBroken();
         }
         finish();

@@ -38,6 +38,7 @@ final class ServerConnections implements ExternalServer {
     private final ExternalServerOptions server;
     private final FastCgiUpstreamOptions options;
     private final ServerHealth health;
+    private final ServerStats stats = new ServerStats();
     private final Map<EventLoop, ArrayDeque<Pooled>> idle = new IdentityHashMap<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private int open;
@@ -64,6 +65,11 @@ final class ServerConnections implements ExternalServer {
     @Override
     public ServerHealth health() {
         return health;
+    }
+
+    @Override
+    public ServerStats stats() {
+        return stats;
     }
 
     /** Whether a request would get a connection without waiting. */
@@ -332,11 +338,15 @@ final class ServerConnections implements ExternalServer {
         }
     }
 
-    /** One request's use of a pooled connection. */
+    /** One request's use of a pooled connection; what it sent there ends up in {@link #stats}. */
     private final class PooledSession implements Backend.Session {
         private final Pooled pooled;
         private final boolean reused;
         private boolean done;
+        private boolean begun;
+        private long begunAt;
+        private long firstByteNanos = -1;
+        private int status;
 
         PooledSession(Pooled pooled, boolean reused) {
             this.pooled = pooled;
@@ -379,6 +389,26 @@ final class ServerConnections implements ExternalServer {
         }
 
         @Override
+        public void begin() {
+            begun = true;
+            begunAt = System.nanoTime();
+        }
+
+        @Override
+        public void firstByte() {
+            if (begun && firstByteNanos < 0) {
+                firstByteNanos = System.nanoTime() - begunAt;
+            }
+        }
+
+        @Override
+        public void status(int code) {
+            if (status == 0) {
+                status = code;
+            }
+        }
+
+        @Override
         public void release() {
             health.requestSucceeded();
             finish(pooled.handler.decoder().activeRequests() == 0);
@@ -400,6 +430,10 @@ final class ServerConnections implements ExternalServer {
                 throw new IllegalStateException("session already released");
             }
             done = true;
+            if (begun) {
+                // 502: a release without a status (none of FcgiExchange's paths) is a try the server did not answer
+                stats.requestEnded(status == 0 ? 502 : status, firstByteNanos, System.nanoTime() - begunAt);
+            }
             if (!reusable) {
                 pooled.channel.close();
             }

@@ -166,6 +166,7 @@ class ObservabilityIT {
         assertThat(gateway.get("/s.app?status=503").statusCode()).isEqualTo(503); // a 5xx series to select
         // The remote group: served by its live server; the absent one failed its health checks and is out.
         assertThat(gateway.get("/r.remote").statusCode()).isEqualTo(200);
+        assertThat(gateway.get("/r.remote?status=503").statusCode()).isEqualTo(503); // the 5xx share's series
         String absent = "{server=\"unix:" + absentSocket + "\",upstream=\"remote\"}";
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             String metrics = gateway.admin("/metrics").body();

@@ -125,6 +125,8 @@ class FailoverIT {
         FailoverServer b = server("b");
         a.policy(FailoverServer.Policy.RESET);
         start(passive(2, 0)); // never ejected: round-robin keeps sending requests to a first
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new UpstreamServerMetrics(upstream.servers()).bindTo(registry);
         try (RawClient c = gateway.connect()) {
             for (int i = 0; i < 4; i++) {
                 RawClient.Response r = get(c, "g" + i);
@@ -137,6 +139,17 @@ class FailoverIT {
         assertThat(b.requests()).containsExactly("GET id=g0", "GET id=g1", "GET id=g2", "GET id=g3");
         assertThat(health(a).retries()).isEqualTo(a.requests().size());
         assertThat(health(a).failures()).isEqualTo(a.requests().size());
+        // Each try counts on its server: a's reset ones as nginx's $upstream_status 502, b's answers as 2xx.
+        String scrape = registry.scrape();
+        assertThat(scrape).contains("fcgate_upstream_server_requests_total{server=\"" + a.address()
+                        + "\",status=\"5xx\",upstream=\"app\"} " + a.requests().size() + ".0",
+                "fcgate_upstream_server_requests_total{server=\"" + b.address()
+                        + "\",status=\"2xx\",upstream=\"app\"} 4.0",
+                "fcgate_upstream_server_response_seconds_count{server=\"" + b.address() + "\",upstream=\"app\"} 4",
+                "fcgate_upstream_server_time_to_first_byte_seconds_count{server=\"" + a.address()
+                        + "\",upstream=\"app\"} 0")
+                .doesNotContain("status=\"2xx\",upstream=\"app\"} 0"); // a class is registered once seen
+        registry.close();
     }
 
     @Test

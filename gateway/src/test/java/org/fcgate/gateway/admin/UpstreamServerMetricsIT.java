@@ -1,0 +1,143 @@
+package org.fcgate.gateway.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.fcgate.gateway.support.GatewayJar;
+import org.fcgate.gateway.support.PhpFpm;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The per-server meters of a {@code fastcgi_servers} group of real php-fpm masters (each on its own Unix socket),
+ * read from the real {@code /metrics} of the jar as Prometheus scrapes it: requests by status class, response time
+ * and time to first byte per server, exact counts; round-robin shares among the servers that are up.
+ */
+class UpstreamServerMetricsIT {
+
+    @TempDir
+    Path dir;
+    private final List<PhpFpm> fpms = new ArrayList<>();
+    private GatewayJar gateway;
+
+    @AfterEach
+    void stop() throws Exception {
+        try {
+            if (gateway != null) {
+                gateway.close();
+            }
+        } finally {
+            for (PhpFpm f : fpms) {
+                f.close();
+            }
+        }
+    }
+
+    private PhpFpm fpm() throws Exception {
+        PhpFpm f = PhpFpm.start("fcgw-srvm", 1, PhpFpm.PhpIni.NONE);
+        fpms.add(f);
+        return f;
+    }
+
+    /** The gateway with route {@code *.php} to group {@code fpm} of {@code servers}; {@code failover}: YAML keys. */
+    private void start(List<PhpFpm> servers, String failover) throws Exception {
+        Path www = Files.createDirectories(dir.resolve("www"));
+        // The status asked for: ?s=404 answers 404.
+        Files.writeString(www.resolve("s.php"), "<?php http_response_code((int) ($_GET['s'] ?? 200)); echo 'ok';\n");
+        gateway = GatewayJar.run(dir, yaml(servers, failover));
+    }
+
+    String yaml(List<PhpFpm> servers, String failover) {
+        return """
+                listen: 127.0.0.1:0
+                root: %s
+                fastcgi_servers:
+                  fpm:
+                    addresses: [%s]
+                %s
+                routes:
+                  - match: {extension: .php}
+                    fastcgi: {upstream: fpm, script_extensions: [.php]}
+                """.formatted(dir.resolve("www"), String.join(", ", servers.stream().map(UpstreamServerMetricsIT::address)
+                .toList()), failover.indent(4).stripTrailing());
+    }
+
+    static String address(PhpFpm f) {
+        return "unix:" + f.socket();
+    }
+
+    private String scrape() throws Exception {
+        return gateway.admin("/metrics").body();
+    }
+
+    /**
+     * The value of the series {@code name} with exactly the labels {@code upstream=fpm, server=…} and
+     * {@code extra}; -1 when there is no such series.
+     */
+    static double value(String scrape, String name, PhpFpm server, String... extra) {
+        Map<String, String> want = new LinkedHashMap<>();
+        want.put("upstream", "fpm");
+        want.put("server", address(server));
+        for (int i = 0; i < extra.length; i += 2) {
+            want.put(extra[i], extra[i + 1]);
+        }
+        for (String line : scrape.lines().toList()) {
+            if (!line.startsWith(name + "{")) {
+                continue;
+            }
+            int close = line.lastIndexOf('}');
+            Map<String, String> labels = new LinkedHashMap<>();
+            for (String pair : line.substring(name.length() + 1, close).split(",")) {
+                int eq = pair.indexOf('=');
+                labels.put(pair.substring(0, eq), pair.substring(eq + 2, pair.length() - 1));
+            }
+            if (labels.equals(want)) {
+                return Double.parseDouble(line.substring(close + 2));
+            }
+        }
+        return -1;
+    }
+
+    static double requests(String scrape, PhpFpm server, String status) {
+        return value(scrape, "fcgate_upstream_server_requests_total", server, "status", status);
+    }
+
+    @Test
+    void eachServerCountsItsRequestsByStatusClassWithTheirResponseTimes() throws Exception {
+        PhpFpm a = fpm();
+        PhpFpm b = fpm();
+        PhpFpm c = fpm();
+        start(List.of(a, b, c), "health_check: {interval: 0}");
+        // One at a time: round-robin sends request i to server i mod 3.
+        for (int i = 0; i < 30; i++) {
+            assertThat(gateway.get("/s.php?i=" + i).statusCode()).isEqualTo(200);
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(gateway.get("/s.php?s=404").statusCode()).isEqualTo(404);
+        }
+        for (int i = 0; i < 6; i++) {
+            assertThat(gateway.get("/s.php?s=503").statusCode()).isEqualTo(503);
+        }
+        String scrape = scrape();
+        for (PhpFpm s : List.of(a, b, c)) {
+            assertThat(requests(scrape, s, "2xx")).as("2xx of %s", s.socket()).isEqualTo(10);
+            assertThat(requests(scrape, s, "4xx")).as("4xx of %s", s.socket()).isEqualTo(1);
+            assertThat(requests(scrape, s, "5xx")).as("5xx of %s", s.socket()).isEqualTo(2);
+            assertThat(requests(scrape, s, "3xx")).as("no class never seen").isEqualTo(-1);
+            assertThat(value(scrape, "fcgate_upstream_server_response_seconds_count", s)).isEqualTo(13);
+            assertThat(value(scrape, "fcgate_upstream_server_time_to_first_byte_seconds_count", s)).isEqualTo(13);
+            assertThat(value(scrape, "fcgate_upstream_server_response_seconds_bucket", s, "le", "+Inf"))
+                    .isEqualTo(13);
+            assertThat(value(scrape, "fcgate_upstream_server_response_seconds_sum", s)).isPositive();
+            assertThat(value(scrape, "fcgate_upstream_server_failures_total", s)).isZero();
+        }
+        // Bounded labels: the configured address, never the request's URL or query.
+        assertThat(scrape.lines().filter(l -> l.startsWith("fcgate_upstream_server_"))).noneMatch(l -> l.contains("s.php"));
+    }
+}
