@@ -11,7 +11,9 @@ import org.fcgate.gateway.error.Reason;
 /**
  * External FastCGI servers (php-fpm, fcgate pool servers, another fcgate) by address, used round-robin among those
  * that are up ({@link ServerHealth}): the next one that can take a request at once wins; when every one that is up is
- * at its connection cap, the request waits at the first of them. When none is up, the request is answered 503 with
+ * at its connection cap, the request waits at the first of them. The next request starts after the server chosen
+ * (nginx's round robin), so servers skipped because they are down give their turns to all the others alike, not
+ * each to the one after it. When none is up, the request is answered 503 with
  * Retry-After at once, never queued behind servers known to be down.
  *
  * <p>A request that failed on one server goes to another through {@link #openAnother} ({@link Retries} decides
@@ -80,7 +82,7 @@ final class ExternalServersBackend implements Backend {
 
     private Runnable open(EventLoop loop, Callback callback, boolean fresh, List<BackendAddress> avoid) {
         long now = System.nanoTime();
-        int chosen = choose(servers.size(), Math.floorMod(next.getAndIncrement(), servers.size()),
+        int chosen = pick(next, servers.size(),
                 i -> !avoid.contains(servers.get(i).address()) && servers.get(i).health().available(now),
                 i -> servers.get(i).hasCapacity(loop));
         if (chosen < 0) {
@@ -90,6 +92,22 @@ final class ExternalServersBackend implements Backend {
             return () -> { };
         }
         return servers.get(chosen).acquire(loop, callback, fresh);
+    }
+
+    /**
+     * The round-robin choice among {@code n} servers at {@code cursor}, which then points after the server chosen:
+     * with one of three down, the two others get half each (starting at the next index instead would give the one
+     * after the down server its turn too: two thirds). A lost race for the cursor chooses again from where the
+     * winner left it, so concurrent requests share alike too. -1 (cursor unchanged) when none is usable.
+     */
+    static int pick(AtomicInteger cursor, int n, IntPredicate usable, IntPredicate hasCapacity) {
+        while (true) {
+            int at = cursor.get();
+            int chosen = choose(n, Math.floorMod(at, n), usable, hasCapacity);
+            if (chosen < 0 || cursor.compareAndSet(at, chosen + 1)) {
+                return chosen;
+            }
+        }
     }
 
     /**

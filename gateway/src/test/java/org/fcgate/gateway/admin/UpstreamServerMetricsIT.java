@@ -140,4 +140,25 @@ class UpstreamServerMetricsIT {
         // Bounded labels: the configured address, never the request's URL or query.
         assertThat(scrape.lines().filter(l -> l.startsWith("fcgate_upstream_server_"))).noneMatch(l -> l.contains("s.php"));
     }
+
+    @Test
+    void roundRobinSharesRequestsEvenlyAmongTheServersThatAreUp() throws Exception {
+        PhpFpm a = fpm();
+        PhpFpm b = fpm();
+        PhpFpm c = fpm();
+        start(List.of(a, b, c), "max_fails: 1\nfail_timeout: 1h\nhealth_check: {interval: 0}");
+        fpms.remove(b);
+        b.close(); // stopped: its first request is refused, retried on another server, and b ejected for the hour
+        for (int i = 0; i < 100; i++) {
+            assertThat(gateway.get("/s.php?i=" + i).statusCode()).as("request %d", i).isEqualTo(200);
+        }
+        String scrape = scrape();
+        assertThat(requests(scrape, a, "2xx")).as("a: half").isEqualTo(50);
+        assertThat(requests(scrape, c, "2xx")).as("c: half, not b's turns on top of its own").isEqualTo(50);
+        assertThat(value(scrape, "fcgate_upstream_server_up", b)).isZero();
+        assertThat(value(scrape, "fcgate_upstream_server_failures_total", b)).isEqualTo(1);
+        assertThat(value(scrape, "fcgate_upstream_server_retries_total", b)).isEqualTo(1);
+        assertThat(value(scrape, "fcgate_upstream_server_ejections_total", b)).isEqualTo(1);
+        assertThat(requests(scrape, b, "2xx")).as("a refused connect is no request sent").isEqualTo(-1);
+    }
 }
