@@ -114,8 +114,8 @@ public final class Observability implements AutoCloseable {
 
     /**
      * The servers of each {@code fastcgi_servers} group now in force, by name: their {@code fcgate_upstream_server_*}
-     * series. A group whose servers are new objects (a reload gave it new connections) gets new series; a group gone
-     * loses them.
+     * series. A server that stays keeps its series, counters going on, even when a reload gave its group new
+     * connections; a server gone loses them ({@code GatewayMetrics#upstreamServers}).
      */
     public void upstreamServers(java.util.Map<String, java.util.List<org.fcgate.gateway.fastcgi.ExternalServer>> groups) {
         if (metrics != null) {

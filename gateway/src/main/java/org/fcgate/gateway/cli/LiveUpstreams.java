@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.UpstreamConfig;
 import org.fcgate.gateway.fastcgi.ExternalServer;
+import org.fcgate.gateway.fastcgi.ExternalServerOptions;
 import org.fcgate.gateway.fastcgi.FastCgiBackend;
 import org.fcgate.gateway.fastcgi.FastCgiUpstreamOptions;
 import org.fcgate.gateway.route.Route;
@@ -94,11 +95,12 @@ final class LiveUpstreams {
                 Entry before = previous.byName().get(u.name());
                 byName.put(u.name(), switch (action) {
                     case KEEP -> before;
-                    case NEW_BACKEND -> new Entry(u, before.pool(), backend(u, config, before.pool()));
+                    case NEW_BACKEND -> new Entry(u, before.pool(), backend(u, config, before.pool(),
+                            Optional.of(before.backend())));
                     case NEW_GENERATION, ADD -> {
                         Optional<Pool> pool = u instanceof UpstreamConfig.ManagedPool p
                                 ? Optional.of(manager(p).addGeneration(p.pool())) : Optional.empty();
-                        yield new Entry(u, pool, backend(u, config, pool));
+                        yield new Entry(u, pool, backend(u, config, pool, Optional.empty()));
                     }
                     case REMOVE -> throw new IllegalStateException("REMOVE for an upstream of the new config");
                 });
@@ -124,10 +126,19 @@ final class LiveUpstreams {
         return manager;
     }
 
-    private static FastCgiBackend backend(UpstreamConfig u, GatewayConfig config, Optional<Pool> pool) {
+    /**
+     * {@code previous}: the backend this one replaces (NEW_BACKEND); its servers that stay keep their counters, so
+     * their {@code fcgate_upstream_server_*} series go on across the reload.
+     */
+    private static FastCgiBackend backend(UpstreamConfig u, GatewayConfig config, Optional<Pool> pool,
+                                          Optional<FastCgiBackend> previous) {
         FastCgiUpstreamOptions options = UpstreamFactory.backendOptions(u, config);
-        return pool.isPresent() ? FastCgiBackend.managed(pool.get(), options)
-                : FastCgiBackend.external(UpstreamFactory.externalServers((UpstreamConfig.External) u), options);
+        if (pool.isPresent()) {
+            return FastCgiBackend.managed(pool.get(), options);
+        }
+        ExternalServerOptions servers = UpstreamFactory.externalServers((UpstreamConfig.External) u);
+        return previous.isPresent() ? FastCgiBackend.external(servers, options, previous.get())
+                : FastCgiBackend.external(servers, options);
     }
 
     /** {@code site}'s generation is live: its pools and backends stay until it is {@link #release}d. */

@@ -19,7 +19,8 @@ import org.fcgate.gateway.config.UpstreamConfig;
  *   <li>{@link Action#NEW_BACKEND}: a managed pool whose children settings are unchanged but whose forwarding
  *       settings changed ({@code connect_timeout}, {@code read_timeout}, the server's first {@code server_name}):
  *       the children stay, new requests forward with the new settings. For {@code fastcgi_servers}, any change: new
- *       connections; the old ones close when the old configuration's requests are done.</li>
+ *       connections; the old ones close when the old configuration's requests are done. The addresses that stay keep
+ *       their counters (their metrics go on).</li>
  *   <li>{@link Action#NEW_GENERATION}: a managed pool whose {@code PoolConfig} changed: a new generation of children
  *       starts beside the old one, which finishes its requests and is then stopped.</li>
  *   <li>{@link Action#ADD}, {@link Action#REMOVE}: a name only in the new, or only in the running configuration

@@ -3,6 +3,7 @@ package org.fcgate.gateway.fastcgi;
 import io.netty.channel.EventLoop;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntPredicate;
@@ -27,10 +28,17 @@ final class ExternalServersBackend implements Backend {
     private final Optional<HealthChecker> checker;
 
     ExternalServersBackend(ExternalServerOptions options, FastCgiUpstreamOptions upstream) {
+        this(options, upstream, Map.of());
+    }
+
+    /** @param carried the stats of servers that stay, by address as configured (a reload's previous generation) */
+    ExternalServersBackend(ExternalServerOptions options, FastCgiUpstreamOptions upstream,
+                           Map<String, ServerStats> carried) {
         this.options = options;
         List<ServerConnections> list = new ArrayList<>();
         for (BackendAddress a : options.addresses()) {
-            list.add(new ServerConnections(a, options, upstream));
+            ServerStats stats = carried.get(a.toString());
+            list.add(new ServerConnections(a, options, upstream, stats != null ? stats : new ServerStats()));
         }
         this.servers = List.copyOf(list);
         if (options.tracksHealth() && options.failover().healthCheck().enabled()) {

@@ -37,6 +37,20 @@ public final class FastCgiBackend implements AutoCloseable {
         return new FastCgiBackend(new ExternalServersBackend(servers, options), options);
     }
 
+    /**
+     * As {@link #external(ExternalServerOptions, FastCgiUpstreamOptions)}, the next generation of {@code previous}
+     * (a configuration reload changed the group): each address of both keeps {@code previous}'s {@link ServerStats},
+     * so its counters and meters go on; the connections are new.
+     */
+    public static FastCgiBackend external(ExternalServerOptions servers, FastCgiUpstreamOptions options,
+                                          FastCgiBackend previous) {
+        Map<String, ServerStats> carried = new LinkedHashMap<>();
+        for (ExternalServer s : previous.servers()) {
+            carried.put(s.health().server(), s.stats());
+        }
+        return new FastCgiBackend(new ExternalServersBackend(servers, options, carried), options);
+    }
+
     public String name() {
         return backend.name();
     }

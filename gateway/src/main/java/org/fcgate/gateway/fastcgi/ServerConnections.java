@@ -38,7 +38,7 @@ final class ServerConnections implements ExternalServer {
     private final ExternalServerOptions server;
     private final FastCgiUpstreamOptions options;
     private final ServerHealth health;
-    private final ServerStats stats = new ServerStats();
+    private final ServerStats stats;
     private final Map<EventLoop, ArrayDeque<Pooled>> idle = new IdentityHashMap<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private int open;
@@ -47,11 +47,19 @@ final class ServerConnections implements ExternalServer {
     private boolean closed;
 
     ServerConnections(BackendAddress address, ExternalServerOptions server, FastCgiUpstreamOptions options) {
+        this(address, server, options, new ServerStats());
+    }
+
+    /** @param stats the server's counters: new ones, or those of the previous generation of the group */
+    ServerConnections(BackendAddress address, ExternalServerOptions server, FastCgiUpstreamOptions options,
+                      ServerStats stats) {
+        this.stats = stats;
         this.address = address;
         this.resolved = address.toSocketAddress(Transport.current()); // resolved once, at start-up
         this.server = server;
         this.options = options;
-        this.health = new ServerHealth(server.name(), address.toString(), server.failover(), server.tracksHealth());
+        this.health = new ServerHealth(server.name(), address.toString(), server.failover(), server.tracksHealth(),
+                stats);
     }
 
     BackendAddress address() {
@@ -101,6 +109,7 @@ final class ServerConnections implements ExternalServer {
             if (reuse == null) {
                 if (open < server.maxConnections()) {
                     open++;
+                    stats.connectionsChanged(1);
                 } else if (!fresh && (move = pollAnyIdle()) != null) {
                     // at the cap, an idle one on another loop comes here (below)
                 } else if (fresh && (evict = pollAnyIdle()) != null) {
@@ -245,6 +254,7 @@ final class ServerConnections implements ExternalServer {
             next = waiters.pollFirst();
             if (next == null) {
                 open--;
+                stats.connectionsChanged(-1);
                 return;
             }
         }
@@ -299,6 +309,7 @@ final class ServerConnections implements ExternalServer {
             for (ArrayDeque<Pooled> q : idle.values()) {
                 all.addAll(q);
                 open -= q.size();
+                stats.connectionsChanged(-q.size());
                 q.clear();
             }
             idleCount = 0;

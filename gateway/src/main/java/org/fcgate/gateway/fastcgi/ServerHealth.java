@@ -41,16 +41,19 @@ public final class ServerHealth {
     private int failedInARow;
     private int checksPassedInARow;
     private int checksFailedInARow;
-    private long failures;
-    private long ejections;
-    private long checkFailures;
-    private long retries;
+    private final ServerStats stats;
 
     /**
      * @param server  the address as configured (logs and the metrics' {@code server} label)
      * @param tracked false for a group of one server: never taken down
      */
     ServerHealth(String upstream, String server, Failover failover, boolean tracked) {
+        this(upstream, server, failover, tracked, new ServerStats());
+    }
+
+    /** @param stats where the counters go: the server's, kept across configuration generations */
+    ServerHealth(String upstream, String server, Failover failover, boolean tracked, ServerStats stats) {
+        this.stats = stats;
         this.upstream = upstream;
         this.server = server;
         this.tracked = tracked;
@@ -93,12 +96,12 @@ public final class ServerHealth {
      * silent. The {@code max_fails}-th in a row ejects it.
      */
     synchronized void requestFailed(long now, String cause) {
-        failures++;
+        stats.failed();
         if (!tracked || maxFails == 0 || !up) {
             return;
         }
         if (++failedInARow >= maxFails) {
-            ejections++;
+            stats.ejected();
             markDown(now + failTimeoutNanos, "ejected after " + failedInARow + " failed request"
                     + (failedInARow == 1 ? "" : "s") + " (last: " + cause + ") for at least "
                     + TimeUnit.NANOSECONDS.toMillis(failTimeoutNanos) + " ms"
@@ -120,7 +123,7 @@ public final class ServerHealth {
     }
 
     synchronized void checkFailed(long now, String cause) {
-        checkFailures++;
+        stats.checkFailed();
         checksPassedInARow = 0;
         checksFailedInARow = Math.min(checksFailedInARow + 1, fall);
         LOG.debug("health check failed upstream={} server={} cause={}", upstream, server, cause);
@@ -130,8 +133,8 @@ public final class ServerHealth {
     }
 
     /** A request that failed here goes to another server. */
-    synchronized void retried() {
-        retries++;
+    void retried() {
+        stats.retried();
     }
 
     private void markDown(long until, String why) {
@@ -148,22 +151,22 @@ public final class ServerHealth {
         LOG.info("upstream server up upstream={} server={}: {}", upstream, server, why);
     }
 
-    /** Requests the server failed before answering (connect, lost connection, silence). */
-    public synchronized long failures() {
-        return failures;
+    /** Requests the server failed before answering (connect, lost connection, silence): {@link ServerStats}'s. */
+    public long failures() {
+        return stats.failures();
     }
 
     /** Times {@code max_fails} failed requests ejected the server. */
-    public synchronized long ejections() {
-        return ejections;
+    public long ejections() {
+        return stats.ejections();
     }
 
-    public synchronized long checkFailures() {
-        return checkFailures;
+    public long checkFailures() {
+        return stats.checkFailures();
     }
 
     /** Requests that failed here and were tried on another server. */
-    public synchronized long retries() {
-        return retries;
+    public long retries() {
+        return stats.retries();
     }
 }

@@ -35,7 +35,8 @@ public final class GatewayMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final HttpMetrics http = new HttpMetrics(registry);
     private final Map<String, PoolMetrics> pools = new LinkedHashMap<>();
-    private final Map<String, UpstreamServerMetrics> serverGroups = new LinkedHashMap<>();
+    /** The meters of each external server in force, by (group, address as configured). */
+    private final Map<ServerKey, ServerMeters> servers = new LinkedHashMap<>();
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private volatile SlowRequestLog slowLog; // null: slow_request_timeout off, every pool counts 0
 
@@ -108,36 +109,35 @@ public final class GatewayMetrics implements AutoCloseable {
         }
     }
 
+    private record ServerKey(String upstream, String server) {
+    }
+
     /**
-     * The {@code fastcgi_servers} groups in force, by name: a new group, or one whose servers are not the same objects
-     * as before (a reload gave it new connections), gets fresh series; a group no longer there loses its series.
+     * The {@code fastcgi_servers} groups in force, by name (at start, and after each configuration reload). Per
+     * server, keyed by group and address: a server that stays keeps its series, counters going on (a new generation
+     * of its group carries its {@link org.fcgate.gateway.fastcgi.ServerStats} over; {@code up} follows the new
+     * generation's health); a server no longer in force loses its series; a new one gets series from zero, and so
+     * does one whose stats are new (its group was removed and added again: a restart, honestly shown as one).
      */
     public synchronized void upstreamServers(Map<String, List<org.fcgate.gateway.fastcgi.ExternalServer>> groups) {
-        for (var it = serverGroups.entrySet().iterator(); it.hasNext(); ) {
+        Map<ServerKey, org.fcgate.gateway.fastcgi.ExternalServer> now = new LinkedHashMap<>();
+        groups.forEach((name, list) -> list.forEach(s -> now.put(new ServerKey(name, s.health().server()), s)));
+        for (var it = servers.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
-            List<org.fcgate.gateway.fastcgi.ExternalServer> now = groups.get(e.getKey());
-            if (now == null || !sameObjects(now, e.getValue().servers())) {
-                e.getValue().remove(registry);
+            org.fcgate.gateway.fastcgi.ExternalServer next = now.get(e.getKey());
+            if (next == null || next.stats() != e.getValue().stats()) {
+                e.getValue().remove();
                 it.remove();
             }
         }
-        groups.forEach((name, servers) -> serverGroups.computeIfAbsent(name, n -> {
-            UpstreamServerMetrics m = new UpstreamServerMetrics(servers);
-            m.bindTo(registry);
-            return m;
-        }));
-    }
-
-    private static boolean sameObjects(List<?> a, List<?> b) {
-        if (a.size() != b.size()) {
-            return false;
-        }
-        for (int i = 0; i < a.size(); i++) {
-            if (a.get(i) != b.get(i)) {
-                return false;
+        now.forEach((key, s) -> {
+            ServerMeters m = servers.get(key);
+            if (m == null) {
+                servers.put(key, new ServerMeters(s, registry));
+            } else {
+                m.switchTo(s);
             }
-        }
-        return true;
+        });
     }
 
     /** The exposition for {@code acceptHeader}: OpenMetrics when the scraper asks for it, else text 0.0.4. */

@@ -18,19 +18,24 @@ import org.fcgate.gateway.fastcgi.ServerStats;
 
 /**
  * The meters of one external server ({@code upstream}, {@code server}: the group's name and the address as
- * configured, so the label set is bounded by the file). Gauges and counters read the server's live state; the request
- * meters are fed by its {@link ServerStats} (this is the listener), one counter per status class registered the
- * first time the class is seen and then only incremented, as {@link HttpMetrics} does per label set.
+ * configured, so the label set is bounded by the file). Counters and the connections gauge read the server's
+ * {@link ServerStats}, the {@code up} gauge the health of its current generation; the request meters are fed by the
+ * stats (this is the listener), one counter per status class registered the first time the class is seen and then
+ * only incremented, as {@link HttpMetrics} does per label set.
  *
- * <p>Lifecycle: created (meters registered, listening) → requests recorded → {@link #remove} (listening stopped,
- * meters removed; a request ending later registers nothing).
+ * <p>Across a configuration reload the meters stay as long as the server does: a new generation of the group hands
+ * the server's stats on, and {@link #switchTo} points {@code up} at the new generation's health, so no series resets.
+ *
+ * <p>Lifecycle: created (meters registered, listening) → requests recorded, {@link #switchTo} at reloads →
+ * {@link #remove} (listening stopped, meters removed; a request ending later registers nothing).
  */
 final class ServerMeters implements ServerStats.RequestListener {
 
     /** {@code other}, then {@code 1xx} … {@code 5xx}: the values {@link Labels#statusClass} gives. */
     private static final int STATUS_CLASSES = 6;
 
-    private final ExternalServer server;
+    private volatile ExternalServer server;
+    private final ServerStats stats;
     private final MeterRegistry registry;
     private final Tags tags;
     private final List<Meter> meters = new ArrayList<>(); // guarded by this
@@ -41,33 +46,51 @@ final class ServerMeters implements ServerStats.RequestListener {
 
     ServerMeters(ExternalServer server, MeterRegistry registry) {
         this.server = server;
+        this.stats = server.stats();
         this.registry = registry;
         ServerHealth h = server.health();
         this.tags = Tags.of("upstream", h.upstream(), "server", h.server());
-        // available() rather than up(): an ejected server whose time has come (checks off) shows 1 at once.
-        meters.add(Gauge.builder("fcgate.upstream.server.up", h, x -> x.available(System.nanoTime()) ? 1 : 0)
+        // The state objects are held strongly by the server (Micrometer holds them weakly): the stats, and this as
+        // the stats' listener. available() rather than up(): an ejected server whose time has come (checks off)
+        // shows 1 at once.
+        meters.add(Gauge.builder("fcgate.upstream.server.up", this, m -> m.server.health().available(
+                        System.nanoTime()) ? 1 : 0)
                 .tags(tags).description("1 while the server takes requests, 0 while it is ejected or failing its"
                         + " health checks").register(registry));
-        meters.add(Gauge.builder("fcgate.upstream.server.connections", server, ExternalServer::openConnections)
+        meters.add(Gauge.builder("fcgate.upstream.server.connections", stats, ServerStats::connections)
                 .tags(tags).description("Connections open to the server: connecting, busy and kept idle")
                 .register(registry));
         counter("fcgate.upstream.server.failures", "Requests the server failed before any byte of its answer:"
-                + " connect refused or timed out, connection lost or silent", h, ServerHealth::failures);
-        counter("fcgate.upstream.server.ejections", "Times max_fails failed requests in a row ejected the server", h,
-                ServerHealth::ejections);
-        counter("fcgate.upstream.server.health.check.failures", "Active health checks that failed", h,
-                ServerHealth::checkFailures);
+                + " connect refused or timed out, connection lost or silent", ServerStats::failures);
+        counter("fcgate.upstream.server.ejections", "Times max_fails failed requests in a row ejected the server",
+                ServerStats::ejections);
+        counter("fcgate.upstream.server.health.check.failures", "Active health checks that failed",
+                ServerStats::checkFailures);
         counter("fcgate.upstream.server.retries", "Requests that failed on the server and were tried on another one",
-                h, ServerHealth::retries);
+                ServerStats::retries);
         this.response = timer("fcgate.upstream.server.response", "Requests sent to the server: from BEGIN_REQUEST"
                 + " sent to END_REQUEST, or to the failure that ended the request there");
         this.firstByte = timer("fcgate.upstream.server.time.to.first.byte", "From BEGIN_REQUEST sent to the"
                 + " server's response head");
-        server.stats().listen(this);
+        stats.listen(this);
     }
 
+    /** The generation of the server measured now. */
     ExternalServer server() {
         return server;
+    }
+
+    /** The stats measured: the same object for every generation of the server. */
+    ServerStats stats() {
+        return stats;
+    }
+
+    /** A new generation of the same server (same stats) is the one in force: {@code up} reads its health from now. */
+    void switchTo(ExternalServer next) {
+        if (next.stats() != stats) {
+            throw new IllegalArgumentException("not a generation of " + tags + ": other stats");
+        }
+        server = next;
     }
 
     @Override
@@ -105,13 +128,13 @@ final class ServerMeters implements ServerStats.RequestListener {
     /** Stops listening and removes every meter of the server from the registry. */
     synchronized void remove() {
         removed = true;
-        server.stats().listen(ServerStats.RequestListener.NONE);
+        stats.listen(ServerStats.RequestListener.NONE);
         meters.forEach(registry::remove);
         meters.clear();
     }
 
-    private void counter(String name, String help, ServerHealth h, ToDoubleFunction<ServerHealth> f) {
-        meters.add(FunctionCounter.builder(name, h, f).tags(tags).description(help).register(registry));
+    private void counter(String name, String help, ToDoubleFunction<ServerStats> f) {
+        meters.add(FunctionCounter.builder(name, stats, f).tags(tags).description(help).register(registry));
     }
 
     private Timer timer(String name, String help) {

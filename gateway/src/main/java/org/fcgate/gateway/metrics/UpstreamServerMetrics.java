@@ -8,7 +8,8 @@ import org.fcgate.gateway.fastcgi.ExternalServer;
 
 /**
  * The meters of one group of external FastCGI servers ({@code fastcgi_servers.NAME}): one {@link ServerMeters} per
- * server, labelled {@code upstream} and {@code server}.
+ * server, labelled {@code upstream} and {@code server}. For a group measured on its own (tests, tools); the gateway
+ * keeps its servers' meters across reloads itself ({@link GatewayMetrics#upstreamServers}).
  */
 public final class UpstreamServerMetrics implements MeterBinder {
 
@@ -26,7 +27,7 @@ public final class UpstreamServerMetrics implements MeterBinder {
         }
     }
 
-    /** The servers measured (a reload compares them to tell a kept group from a replaced one). */
+    /** The servers measured. */
     public List<ExternalServer> servers() {
         return servers;
     }

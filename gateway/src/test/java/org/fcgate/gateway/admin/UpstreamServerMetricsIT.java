@@ -1,6 +1,7 @@
 package org.fcgate.gateway.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
 import org.fcgate.gateway.support.GatewayJar;
 import org.fcgate.gateway.support.PhpFpm;
 import org.junit.jupiter.api.AfterEach;
@@ -17,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The per-server meters of a {@code fastcgi_servers} group of real php-fpm masters (each on its own Unix socket),
  * read from the real {@code /metrics} of the jar as Prometheus scrapes it: requests by status class, response time
- * and time to first byte per server, exact counts; round-robin shares among the servers that are up.
+ * and time to first byte per server, exact counts; round-robin shares among the servers that are up; the series of a
+ * server across a configuration reload (SIGHUP).
  */
 class UpstreamServerMetricsIT {
 
@@ -160,5 +163,51 @@ class UpstreamServerMetricsIT {
         assertThat(value(scrape, "fcgate_upstream_server_retries_total", b)).isEqualTo(1);
         assertThat(value(scrape, "fcgate_upstream_server_ejections_total", b)).isEqualTo(1);
         assertThat(requests(scrape, b, "2xx")).as("a refused connect is no request sent").isEqualTo(-1);
+    }
+
+    /**
+     * R70 ("behaviour across reload documented"): a reload that changes the group (b out, c in) gives it new
+     * connections; a stays and its series go on from where they were, b's end, c's start from zero.
+     */
+    @Test
+    void R70_aServerThatStaysKeepsItsSeriesAcrossAReloadARemovedOneLosesThem() throws Exception {
+        PhpFpm a = fpm();
+        PhpFpm b = fpm();
+        PhpFpm c = fpm();
+        start(List.of(a, b), "health_check: {interval: 0}");
+        for (int i = 0; i < 10; i++) {
+            assertThat(gateway.get("/s.php?i=" + i).statusCode()).isEqualTo(200);
+        }
+        assertThat(gateway.get("/s.php?s=404").statusCode()).isEqualTo(404); // on a: round-robin's 11th
+        String before = scrape();
+        assertThat(requests(before, a, "2xx")).isEqualTo(5);
+        assertThat(requests(before, a, "4xx")).isEqualTo(1);
+        assertThat(requests(before, b, "2xx")).isEqualTo(5);
+        assertThat(value(before, "fcgate_upstream_server_response_seconds_count", a)).isEqualTo(6);
+
+        Files.writeString(dir.resolve("fcgate.yaml"), yaml(List.of(a, c), "health_check: {interval: 0}"));
+        gateway.signal("HUP");
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.stderr()
+                .contains("reload applied: configuration generation 2"));
+        String after = scrape();
+        assertThat(requests(after, a, "2xx")).as("a's counters go on, not reset").isEqualTo(5);
+        assertThat(requests(after, a, "4xx")).isEqualTo(1);
+        assertThat(value(after, "fcgate_upstream_server_response_seconds_count", a)).isEqualTo(6);
+        assertThat(value(after, "fcgate_upstream_server_up", a)).isEqualTo(1);
+        assertThat(after.lines().filter(l -> l.startsWith("fcgate_upstream_server_")))
+                .as("b is out of the configuration: none of its series").noneMatch(l -> l.contains(address(b) + "\""));
+        assertThat(value(after, "fcgate_upstream_server_up", c)).isEqualTo(1);
+        assertThat(value(after, "fcgate_upstream_server_response_seconds_count", c)).isZero();
+        assertThat(requests(after, c, "2xx")).as("a class appears once seen").isEqualTo(-1);
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(gateway.get("/s.php?n=" + i).statusCode()).isEqualTo(200);
+        }
+        String later = scrape();
+        assertThat(requests(later, a, "2xx")).isEqualTo(10);
+        assertThat(requests(later, c, "2xx")).isEqualTo(5);
+        assertThat(value(later, "fcgate_upstream_server_response_seconds_count", a)).isEqualTo(11);
+        assertThat(value(later, "fcgate_upstream_server_connections", a)).as("no connection kept: keep_conn off")
+                .isZero();
     }
 }
