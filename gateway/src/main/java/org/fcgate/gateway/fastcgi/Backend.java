@@ -126,6 +126,13 @@ interface Backend {
         default void status(int code) {
         }
 
+        /**
+         * The try went out on a kept connection the server had closed meanwhile and is sent again on a fresh one: it
+         * is not counted as a request to the server (nginx does not count that try either).
+         */
+        default void stale() {
+        }
+
         /** The request ended cleanly (END_REQUEST read): the connection or child may be reused. */
         void release();
 

@@ -397,6 +397,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         if (retries.staleConnection(session, body)) {
             LOG.info("kept connection lost before any response byte upstream={} uri={} cause={}; retrying once on a"
                     + " fresh connection", upstream.name(), request.uri(), cause);
+            session.stale();
             dropSession(Release.BROKEN, cause, reason.status());
             open(Attempt.FRESH_AFTER_STALE);
             return;
@@ -440,6 +441,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         if (why == Revocation.CHILD_FAILED && !retries.responseSeen() && retries.staleConnection(session, body)) {
             LOG.info("kept connection's child exited before any response byte upstream={} uri={}; retrying once on a"
                     + " fresh connection", upstream.name(), request.uri());
+            session.stale();
             dropSession(Release.BROKEN, "child exited", Reason.BACKEND_FAILED.status());
             open(Attempt.FRESH_AFTER_STALE);
             return;

@@ -413,6 +413,11 @@ final class ServerConnections implements ExternalServer {
         }
 
         @Override
+        public void stale() {
+            begun = false;
+        }
+
+        @Override
         public void status(int code) {
             if (status == 0) {
                 status = code;

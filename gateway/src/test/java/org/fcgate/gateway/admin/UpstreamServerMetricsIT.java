@@ -5,11 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.time.Duration;
 import org.fcgate.gateway.support.GatewayJar;
 import org.fcgate.gateway.support.PhpFpm;
 import org.junit.jupiter.api.AfterEach;

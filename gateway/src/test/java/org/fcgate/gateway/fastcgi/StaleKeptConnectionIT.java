@@ -3,12 +3,15 @@ package org.fcgate.gateway.fastcgi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.fcgate.gateway.config.HttpLimits;
+import org.fcgate.gateway.metrics.UpstreamServerMetrics;
 import org.fcgate.gateway.support.ForwardingGateway;
 import org.fcgate.gateway.support.RawClient;
 import org.junit.jupiter.api.AfterAll;
@@ -67,6 +70,9 @@ class StaleKeptConnectionIT {
     void aKeptConnectionClosedWhileIdleIsRetriedOnce(KeepConnServer.Policy policy) throws Exception {
         server.policy(policy);
         int connectionsBefore = server.connections();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        UpstreamServerMetrics metrics = new UpstreamServerMetrics(upstream.servers());
+        metrics.bindTo(registry);
         try (RawClient c = gateway.connect()) {
             for (int i = 0; i < 2; i++) {
                 RawClient.Response r = c.send("GET /x.kept HTTP/1.1\r\nHost: a\r\n\r\n").read();
@@ -75,6 +81,12 @@ class StaleKeptConnectionIT {
             }
         }
         assertThat(server.connections() - connectionsBefore).isEqualTo(2);
+        // The try on the stale connection is not a request to the server (nginx does not count it either).
+        String scrape = registry.scrape();
+        assertThat(scrape.lines().filter(l -> l.startsWith("fcgate_upstream_server_requests_total")))
+                .singleElement().asString().endsWith("status=\"2xx\",upstream=\"kept\"} 2.0");
+        metrics.remove(registry);
+        registry.close();
     }
 
     /** A POST written into a stale connection may have run: it is never sent twice (RFC 9110 §9.2.2). */
