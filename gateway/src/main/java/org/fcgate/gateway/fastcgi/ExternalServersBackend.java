@@ -14,8 +14,8 @@ import org.fcgate.gateway.error.Reason;
  * that are up ({@link ServerHealth}): the next one that can take a request at once wins; when every one that is up is
  * at its connection cap, the request waits at the first of them. The next request starts after the server chosen
  * (nginx's round robin), so servers skipped because they are down give their turns to all the others alike, not
- * each to the one after it. When none is up, the request is answered 503 with
- * Retry-After at once, never queued behind servers known to be down.
+ * each to the one after it. When none is up, the request is answered 503 with Retry-After at once, never queued
+ * behind servers known to be down.
  *
  * <p>A request that failed on one server goes to another through {@link #openAnother} ({@link Retries} decides
  * whether it may); the {@link HealthChecker} runs for groups of two or more servers when {@code health_check} is on.
