@@ -36,8 +36,20 @@ class UpstreamServerMetricsIT {
                 gateway.close();
             }
         } finally {
-            for (PhpFpm f : fpms) {
-                f.close();
+            Exception failed = null;
+            for (PhpFpm f : fpms) { // every one, even when one fails to close: none is left running
+                try {
+                    f.close();
+                } catch (Exception e) {
+                    if (failed == null) {
+                        failed = e;
+                    } else {
+                        failed.addSuppressed(e);
+                    }
+                }
+            }
+            if (failed != null) {
+                throw failed;
             }
         }
     }
