@@ -118,15 +118,16 @@ final class RunningGateway implements AutoCloseable {
             throw e;
         }
         Observability observability = Observability.disabled();
+        Connections connections = new Connections();
         try {
             if (admin.isPresent()) {
-                observability = Observability.start(admin.get(), wired.pools());
+                observability = Observability.start(admin.get(), wired.pools(), connections);
                 observability.bind(logging);
                 observability.upstreamServers(wired.externalServers());
             }
             CurrentSite sites = new CurrentSite(new Site(1, config, wired.upstreams()));
             HttpServer server = HttpServer.start(sites, observability.pipelineHook(logging.listeners(),
-                    logging.slowLog()));
+                    logging.slowLog()), connections);
             observability.running();
             RunningGateway gateway = new RunningGateway(sites, upstreams, wired, observability, server, shutdown,
                     SystemdNotifier.fromEnvironment(), logging);
