@@ -117,7 +117,7 @@ public final class AcceptGuard extends ChannelInboundHandlerAdapter {
         }
         nextReportNanos = now + REPORT_INTERVAL.toNanos();
         String action = !fdExhausted(cause) ? "accepting again in " + BACKOFF.toMillis() + " ms"
-                : closedNow > 0 ? "closed the " + closedNow + " oldest idle client connections to make room"
+                : closedNow > 0 ? "closed the oldest idle client connections (" + closedNow + ") to make room"
                 : "no idle client connection to close, accepting again in " + BACKOFF.toMillis() + " ms";
         if (fdExhausted(cause)) {
             LOG.warn("accept on the {} listener failed: {} (open-file limit {}); {}; {} accept failures and {} idle "

@@ -85,7 +85,7 @@ class FdExhaustionR67IT {
         assertThat(freshRequest()).as("a new client").isEqualTo(200);
         assertThat(gateway.admin("/ping").body()).isEqualTo("pong\n");
         assertThat(gateway.stderr()).contains(WARNING, "Too many open files", "open-file limit " + NOFILE,
-                "oldest idle client connections to make room", "LimitNOFILE");
+                "closed the oldest idle client connections (", "LimitNOFILE");
 
         // 2. Nothing idle left to close: connections that began a request (a partial head) take every descriptor,
         //    more wait in the listen queue. accept keeps failing; the gateway backs off instead of spinning.
