@@ -19,6 +19,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.fcgate.gateway.config.ListenAddress;
+import org.fcgate.gateway.http.AcceptGuard;
+import org.fcgate.gateway.http.Connections;
 import org.fcgate.gateway.metrics.GatewayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +53,15 @@ public final class AdminServer implements AutoCloseable {
 
     static AdminServer start(ListenAddress listen, GatewayMetrics metrics, Health health, ControlEndpoints control)
             throws IOException, InterruptedException {
+        return start(listen, metrics, health, control, new Connections());
+    }
+
+    /**
+     * As above; when accept fails for want of file descriptors, the oldest idle connections of {@code reclaimable}
+     * (the public listener's) are closed to make room ({@link AcceptGuard}), so the admin listener still answers.
+     */
+    static AdminServer start(ListenAddress listen, GatewayMetrics metrics, Health health, ControlEndpoints control,
+                             Connections reclaimable) throws IOException, InterruptedException {
         boolean epoll = Epoll.isAvailable();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -58,6 +69,7 @@ public final class AdminServer implements AutoCloseable {
         try {
             bound = new ServerBootstrap().group(group)
                     .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                    .handler(new AcceptGuard("admin", reclaimable))
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {

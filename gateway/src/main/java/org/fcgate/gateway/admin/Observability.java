@@ -10,6 +10,7 @@ import org.fcgate.gateway.accesslog.ExchangeListener;
 import org.fcgate.gateway.accesslog.ExchangeRecorder;
 import org.fcgate.gateway.accesslog.SlowRequestLog;
 import org.fcgate.gateway.config.ListenAddress;
+import org.fcgate.gateway.http.Connections;
 import org.fcgate.gateway.metrics.GatewayMetrics;
 import org.fcgate.pool.Pool;
 
@@ -50,12 +51,22 @@ public final class Observability implements AutoCloseable {
     /** With the control endpoints when {@code admin} has a token. */
     public static Observability start(AdminOptions admin, Collection<Pool> pools)
             throws IOException, InterruptedException {
+        return start(admin, pools, new Connections());
+    }
+
+    /**
+     * As above; {@code publicConnections} are those of the public listener, whose oldest idle ones the admin listener
+     * closes when it runs out of file descriptors ({@link org.fcgate.gateway.http.AcceptGuard}).
+     */
+    public static Observability start(AdminOptions admin, Collection<Pool> pools, Connections publicConnections)
+            throws IOException, InterruptedException {
         GatewayMetrics metrics = new GatewayMetrics();
         pools.forEach(metrics::addPool);
         Health health = new Health();
         ControlEndpoints control = new ControlEndpoints(admin.token(), metrics::pool);
         try {
-            return new Observability(metrics, health, AdminServer.start(admin.listen(), metrics, health, control),
+            return new Observability(metrics, health, AdminServer.start(admin.listen(), metrics, health, control,
+                    publicConnections),
                     control);
         } catch (IOException | InterruptedException | RuntimeException e) {
             metrics.close();

@@ -106,33 +106,41 @@ final class RunningGateway implements AutoCloseable {
     static RunningGateway start(GatewayConfig config, Supplier<PoolManager> managers, Optional<AdminOptions> admin,
                                 AccessLogOptions logs, ShutdownOptions shutdown)
             throws IOException, InterruptedException {
+        SystemdNotifier notifier = SystemdNotifier.fromEnvironment(); // before anything runs that would need stopping
         AccessLogging logging = AccessLogging.start(logs);
         LiveUpstreams upstreams = new LiveUpstreams(managers);
         LiveUpstreams.SiteUpstreams wired;
         try {
             wired = upstreams.build(config, UpstreamPlan.initial(config), LiveUpstreams.SiteUpstreams.none());
             upstreams.retain(wired);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             upstreams.close(PoolManager.DEFAULT_SHUTDOWN_DEADLINE);
             logging.close();
             throw e;
         }
         Observability observability = Observability.disabled();
+        Connections connections = new Connections();
+        HttpServer server = null;
         try {
             if (admin.isPresent()) {
-                observability = Observability.start(admin.get(), wired.pools());
+                observability = Observability.start(admin.get(), wired.pools(), connections);
                 observability.bind(logging);
                 observability.upstreamServers(wired.externalServers());
             }
             CurrentSite sites = new CurrentSite(new Site(1, config, wired.upstreams()));
-            HttpServer server = HttpServer.start(sites, observability.pipelineHook(logging.listeners(),
-                    logging.slowLog()));
+            server = HttpServer.start(sites, observability.pipelineHook(logging.listeners(), logging.slowLog()),
+                    connections);
             observability.running();
             RunningGateway gateway = new RunningGateway(sites, upstreams, wired, observability, server, shutdown,
-                    SystemdNotifier.fromEnvironment(), logging);
+                    notifier, logging);
             observability.reloadWith(gateway::reload); // 409 until reloadFrom gives it a file (never for serve)
             return gateway;
-        } catch (IOException | InterruptedException | RuntimeException e) {
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            // An Error too (a native library that fails to load): a listener left running would keep the JVM alive,
+            // serving, with the main thread gone.
+            if (server != null) {
+                server.close();
+            }
             observability.close();
             upstreams.close(PoolManager.DEFAULT_SHUTDOWN_DEADLINE);
             logging.close();

@@ -17,17 +17,32 @@ import org.slf4j.LoggerFactory;
  * is over (applied or rejected), {@code STATUS=...} free text shown by {@code systemctl status}. Without
  * {@code NOTIFY_SOCKET} nothing is sent.
  * A failed send is logged once at WARN and never stops the gateway (systemd then times the start out, which is the
- * right failure to see).
+ * right failure to see). That includes a {@link LinkageError}: jnr-unixsocket loads its native part (jffi, extracted
+ * to {@code java.io.tmpdir}) on first use, and if that fails the error must not escape silently.
  */
 final class SystemdNotifier {
 
     private static final Logger LOG = LoggerFactory.getLogger(SystemdNotifier.class);
 
+    /** Sends one datagram; jnr-unixsocket's in production. */
+    @FunctionalInterface
+    interface Transport {
+        void send(ByteBuffer message, UnixSocketAddress to) throws IOException;
+    }
+
+    private static final Transport JNR = (message, to) -> {
+        try (UnixDatagramChannel ch = UnixDatagramChannel.open()) {
+            ch.send(message, to);
+        }
+    };
+
     private final Optional<UnixSocketAddress> socket;
+    private final Transport transport;
     private boolean warned;
 
-    private SystemdNotifier(Optional<UnixSocketAddress> socket) {
+    private SystemdNotifier(Optional<UnixSocketAddress> socket, Transport transport) {
         this.socket = socket;
+        this.transport = transport;
     }
 
     /** From the environment's {@code NOTIFY_SOCKET}. */
@@ -37,11 +52,22 @@ final class SystemdNotifier {
 
     /** {@code null} or empty: disabled. A leading {@code @} names an abstract socket, as systemd writes it. */
     static SystemdNotifier of(String notifySocket) {
+        return of(notifySocket, JNR);
+    }
+
+    /** As {@link #of(String)}, sending with {@code transport} (tests). */
+    static SystemdNotifier of(String notifySocket, Transport transport) {
         if (notifySocket == null || notifySocket.isEmpty()) {
-            return new SystemdNotifier(Optional.empty());
+            return new SystemdNotifier(Optional.empty(), transport);
         }
         String path = notifySocket.startsWith("@") ? "\0" + notifySocket.substring(1) : notifySocket;
-        return new SystemdNotifier(Optional.of(new UnixSocketAddress(path)));
+        try {
+            return new SystemdNotifier(Optional.of(new UnixSocketAddress(path)), transport);
+        } catch (LinkageError e) { // jnr's native part (the address is a native struct)
+            LOG.warn("NOTIFY_SOCKET={}: cannot notify systemd: {}; systemd will not hear READY=1 from this gateway",
+                    notifySocket, e.toString(), e);
+            return new SystemdNotifier(Optional.empty(), transport);
+        }
     }
 
     boolean enabled() {
@@ -77,13 +103,27 @@ final class SystemdNotifier {
         if (socket.isEmpty()) {
             return;
         }
-        try (UnixDatagramChannel ch = UnixDatagramChannel.open()) {
-            ch.send(ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)), socket.get());
+        try {
+            transport.send(ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)), socket.get());
         } catch (IOException | RuntimeException e) {
-            if (!warned) {
-                warned = true;
-                LOG.warn("sd_notify to {} failed: {}", socket.get().humanReadablePath(), e.toString());
-            }
+            warnOnce(e, false);
+        } catch (LinkageError e) { // the native part did not load: say where, with its stack
+            warnOnce(e, true);
+        }
+    }
+
+    private void warnOnce(Throwable e, boolean withStack) {
+        if (warned) {
+            return;
+        }
+        warned = true;
+        String path = socket.get().humanReadablePath();
+        String hint = "systemd may miss READY=1, STOPPING=1 and STATUS from this gateway (further failures are not"
+                + " logged)";
+        if (withStack) {
+            LOG.warn("sd_notify to {} failed: {}; {}", path, e.toString(), hint, e);
+        } else {
+            LOG.warn("sd_notify to {} failed: {}; {}", path, e.toString(), hint);
         }
     }
 }

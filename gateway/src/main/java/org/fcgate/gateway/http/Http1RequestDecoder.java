@@ -52,6 +52,16 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
     private boolean firing;
     private boolean resumePending;
     private long lingerBytes;
+    /**
+     * When the connection started waiting for a request with nothing of one received ({@link #NOT_IDLE} otherwise),
+     * read from the listener's loop by {@link Connections#closeOldestIdle} to pick the oldest; written only when the
+     * connection goes idle or stops being idle (two volatile writes per request).
+     */
+    private volatile long idleSinceNanos = NOT_IDLE;
+    private boolean idle;
+
+    /** {@link #idleSinceNanos()} of a connection that is not idle. */
+    static final long NOT_IDLE = Long.MIN_VALUE;
 
     public Http1RequestDecoder(HttpLimits limits, Timeouts timeouts) {
         this.framer = new RequestFramer(limits);
@@ -82,6 +92,7 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
             return;
         }
         lastReadNanos = System.nanoTime();
+        markIdle(false); // a request has begun: no longer reclaimable (nginx: ngx_reusable_connection(c, 0))
         buffer = buffer == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), buffer, in);
         if (phase == Phase.PAUSED) {
             return; // a read that was already in flight when we paused; kept for after the response
@@ -222,6 +233,7 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
         phase = next;
         phaseStartNanos = System.nanoTime();
         lastReadNanos = phaseStartNanos;
+        markIdle(waitingIdle());
         long limit = limitNanos(next);
         if (limit <= 0) {
             return; // a pending timer finds nothing to do and is not re-armed
@@ -283,20 +295,46 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private boolean waitingIdle() {
+        return phase == Phase.KEEPALIVE || phase == Phase.FIRST_REQUEST && (buffer == null || !buffer.isReadable());
+    }
+
+    private void markIdle(boolean now) {
+        if (now != idle) {
+            idle = now;
+            idleSinceNanos = now ? phaseStartNanos : NOT_IDLE;
+        }
+    }
+
+    /**
+     * Since when this connection has waited for a request with nothing of one received, as {@link System#nanoTime};
+     * {@link #NOT_IDLE} while a request is being received or answered. Any thread may read it; it can be stale.
+     */
+    long idleSinceNanos() {
+        return idleSinceNanos;
+    }
+
+    /**
+     * Closes the connection now if it is waiting for a request with nothing of one buffered (on its event loop
+     * only); a connection with a request under way is left alone. Returns whether it closed.
+     */
+    boolean closeIfIdle() {
+        if (!waitingIdle() || !ctx.channel().isActive()) {
+            return false;
+        }
+        enter(Phase.FAILED);
+        ctx.close();
+        return true;
+    }
+
     /**
      * The shutdown drain ({@link Connections#drain()}): a connection waiting for a request, with nothing of one
      * buffered, is closed now; any other finishes its request first (its response then closes it).
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == Connections.Drain.STARTED) {
-            boolean idle = phase == Phase.KEEPALIVE
-                    || phase == Phase.FIRST_REQUEST && (buffer == null || !buffer.isReadable());
-            if (idle) {
-                enter(Phase.FAILED);
-                ctx.close();
-                return;
-            }
+        if (evt == Connections.Drain.STARTED && closeIfIdle()) {
+            return;
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -315,6 +353,7 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
     private void cleanup() {
         cancelTimer();
         phase = Phase.FAILED;
+        markIdle(false);
         if (buffer != null) {
             buffer.release();
             buffer = null;

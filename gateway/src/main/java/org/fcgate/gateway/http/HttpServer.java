@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP front: binds, serves, stops. Native epoll when available, NIO otherwise. Every child channel runs with
- * {@code AUTO_READ=false}; {@link Http1RequestDecoder} decides when to read.
+ * {@code AUTO_READ=false}; {@link Http1RequestDecoder} decides when to read. A failing accept (out of file
+ * descriptors) is handled by {@link AcceptGuard}: back-off, the oldest idle connections closed, a rate-limited WARN.
  *
  * <p>Lifecycle: {@link #start} once → {@link #port()} → for a graceful stop {@link #stopAccepting()} and the drain
  * of {@link #connections()} → {@link #close()} (idempotent; closes what is left and waits for the loops).
@@ -80,6 +81,15 @@ public final class HttpServer implements AutoCloseable {
      */
     public static HttpServer start(CurrentSite sites, Consumer<ChannelPipeline> pipelineHook)
             throws IOException, InterruptedException {
+        return start(sites, pipelineHook, new Connections());
+    }
+
+    /**
+     * As above, with {@code connections} made by the caller: the admin listener's {@link AcceptGuard} closes the
+     * oldest idle ones too when it runs out of descriptors.
+     */
+    public static HttpServer start(CurrentSite sites, Consumer<ChannelPipeline> pipelineHook, Connections connections)
+            throws IOException, InterruptedException {
         GatewayConfig config = sites.get().config();
         PathEncoding.warnUnlessUtf8();
         Transport transport = Epoll.isAvailable() ? Transport.EPOLL : Transport.NIO;
@@ -87,13 +97,13 @@ public final class HttpServer implements AutoCloseable {
         Class<? extends ServerChannel> channelType = transport == Transport.EPOLL
                 ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(eventLoops(), io);
-        Connections connections = new Connections();
         ChannelFuture bound;
         try {
             bound = new ServerBootstrap()
                     .group(group)
                     .channel(channelType)
                     .option(ChannelOption.SO_BACKLOG, 1024)
+                    .handler(new AcceptGuard("public", connections))
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFERS)

@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.fcgate.gateway.config.ListenAddress;
 import org.fcgate.gateway.config.PoolListen;
+import org.fcgate.gateway.http.AcceptGuard;
+import org.fcgate.gateway.http.Connections;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,6 +90,8 @@ public final class PoolServer implements AutoCloseable {
         }
         ServerBootstrap b = new ServerBootstrap().group(group).channel(transport.serverChannel(unix))
                 .option(ChannelOption.SO_BACKLOG, 1024)
+                // accept failures (out of descriptors): back-off and a rate-limited WARN; nothing idle to reclaim here
+                .handler(new AcceptGuard("pool " + p.pool().name(), new Connections()))
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override

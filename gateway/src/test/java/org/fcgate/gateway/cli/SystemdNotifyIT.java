@@ -67,6 +67,42 @@ class SystemdNotifyIT {
         runAndStop("@" + name);
     }
 
+    /**
+     * jnr's native part cannot load (forced with a provider class that does not exist): before, the error escaped
+     * from the start after the listener was up, the main thread died and the JVM stayed alive, serving, silent to
+     * systemd. Now: one WARN naming the cause, the gateway serves and stops normally; systemd times the start out.
+     */
+    @Test
+    void aNativeLibraryThatCannotLoadIsWarnedAboutAndTheGatewayStillServesAndStops() throws Exception {
+        String name = "fcgate-notify-broken-" + ProcessHandle.current().pid();
+        bind(new UnixSocketAddress("\0" + name));
+        Files.createDirectory(dir.resolve("www"));
+        Path config = Files.writeString(dir.resolve("fcgate.yaml"), ConfigFiles.STATIC_ONLY);
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Djnr.ffi.provider=no.such.Provider", "-jar",
+                Path.of("target", "fcgate.jar").toString(), "run", "--config", config.toString())
+                .redirectError(dir.resolve("gateway.log").toFile())
+                .redirectOutput(dir.resolve("gateway.out").toFile());
+        pb.environment().put("NOTIFY_SOCKET", "@" + name);
+        gateway = pb.start();
+        Path out = dir.resolve("gateway.out");
+        await("the port line on stdout").atMost(Duration.ofSeconds(60)).until(() -> !gateway.isAlive()
+                || Files.readString(out).contains(" on port ") || gatewayLog().contains("Exception in thread"));
+        assertThat(Files.readString(out)).as("the port line; log:\n%s", gatewayLog()).contains(" on port ");
+        assertThat(gatewayLog()).contains("WARN org.fcgate.gateway.cli.SystemdNotifier",
+                "cannot notify systemd: java.lang.UnsatisfiedLinkError: could not load FFI provider no.such.Provider");
+        gateway.destroy(); // SIGTERM
+        assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(gateway.exitValue()).as("log:\n%s", gatewayLog()).isZero();
+        ByteBuffer buf = ByteBuffer.allocate(4096);
+        try {
+            socket.receive(buf);
+        } catch (IOException e) {
+            // EAGAIN: nothing was sent, as expected
+        }
+        assertThat(buf.position()).as("nothing reached the socket").isZero();
+    }
+
     private void bind(UnixSocketAddress address) throws Exception {
         socket = UnixDatagramChannel.open();
         socket.bind(address);

@@ -51,15 +51,24 @@ public final class GatewayJar implements AutoCloseable {
 
     /** Writes {@code yaml} to {@code dir/fcgate.yaml} and runs it with an admin listener on a free loopback port. */
     public static GatewayJar run(Path dir, String yaml) throws IOException {
+        return run(dir, yaml, List.of());
+    }
+
+    /**
+     * As {@link #run(Path, String)}, the JVM started through {@code launcher} (a command that execs the rest, e.g.
+     * {@code prlimit --nofile=N:N --}), so {@link #pid()} is still the gateway's.
+     */
+    public static GatewayJar run(Path dir, String yaml, List<String> launcher) throws IOException {
         Path config = Files.writeString(dir.resolve("fcgate.yaml"), yaml);
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path jar = Path.of("target", "fcgate.jar").toAbsolutePath();
         assertThat(jar).as("the shaded jar (mvn verify packages it before the ITs)").isRegularFile();
         Path out = dir.resolve("gateway.out");
         Path err = dir.resolve("gateway.err");
-        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx256m", "-XX:+UseSerialGC", "-jar",
-                jar.toString(), "run", "--config", config.toString(), "--admin", "0")
-                .directory(dir.toFile());
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(java.toString(), "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString(), "run",
+                "--config", config.toString(), "--admin", "0"));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         pb.environment().put("LANG", "C.UTF-8"); // docs/gateway.md: the JVM names files in the locale's charset
         Process p = pb
                 .redirectOutput(out.toFile()).redirectError(err.toFile())
@@ -99,6 +108,10 @@ public final class GatewayJar implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     /** The error log so far (slf4j-simple on stderr: gateway lines, child output, slow requests). */
