@@ -161,21 +161,45 @@ final class Dispatch {
     }
 
     /**
-     * Grants the queue head a lease ahead on {@code slot} if it may go ahead and waits on the executor of the
-     * connection {@code slot}'s current request runs on ({@code eligible} checked the child); true if it did. Only the
-     * head, so the queue stays FIFO: a head elsewhere gets the child when it frees.
+     * Grants a lease ahead on {@code slot} to the first waiter that may go ahead and waits on the executor of the
+     * connection {@code slot}'s current request runs on ({@code Pool} checked the child); true if it did. The waiters
+     * ahead of it are passed over, each once at most ({@link #MAX_PASSES}), as when a freed child goes to a waiter on
+     * its connection's executor: the queue stays FIFO within an executor and is bent by one turn at most across them.
      */
     boolean offerAhead(ChildSlot slot, long now, List<Runnable> after) {
-        Waiter w;
-        while ((w = waiters.peekFirst()) != null && w.future.isDone()) {
-            waiters.pollFirst();
+        Executor home = slot.lease.inUse.home();
+        Waiter chosen = null;
+        int seen = 0;
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext() && seen < AFFINITY_SCAN; ) {
+            Waiter w = it.next();
+            if (w.future.isDone()) {
+                it.remove();
+                continue;
+            }
+            seen++;
+            if (w.home == home && w.ahead == WriteAhead.ALLOWED) {
+                chosen = w;
+                break;
+            }
+            if (w.passes >= MAX_PASSES) {
+                break;
+            }
         }
-        if (w == null || w.ahead != WriteAhead.ALLOWED || w.home == null || w.home != slot.lease.inUse.home()) {
+        if (chosen == null) {
             return false;
         }
-        waiters.pollFirst();
-        Lease lease = grantAhead(slot, w.request, w.enqueuedNanos);
-        CompletableFuture<AcquireResult> f = w.future;
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w == chosen) {
+                it.remove();
+                break;
+            }
+            if (!w.future.isDone()) {
+                w.passes++;
+            }
+        }
+        Lease lease = grantAhead(slot, chosen.request, chosen.enqueuedNanos);
+        CompletableFuture<AcquireResult> f = chosen.future;
         after.add(() -> {
             if (!f.complete(new AcquireResult.Granted(lease))) {
                 lease.releaseUnused();

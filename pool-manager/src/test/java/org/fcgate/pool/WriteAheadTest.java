@@ -176,6 +176,28 @@ class WriteAheadTest extends PoolTestSupport {
     }
 
     @Test
+    void aWaiterOnTheConnectionsExecutorGoesAheadPassingOthersOnceAtMost() {
+        staticPool(1);
+        Conn conn = new Conn(LOOP_A);
+        Lease current = running(LOOP_A, conn, "/1");
+        clock.advance(AHEAD); // too old: both wait
+        CompletableFuture<AcquireResult> b = ahead(LOOP_B, "/b");
+        CompletableFuture<AcquireResult> a = ahead(LOOP_A, "/a");
+        assertThat(b).isNotDone();
+        assertThat(a).isNotDone();
+        current.release(conn); // to b? No: a is on the connection's loop and b may be passed over once
+        Lease onA = granted(a);
+        assertThat(onA.isAhead()).isFalse();
+        assertThat(b).isNotDone();
+        CompletableFuture<AcquireResult> a2 = ahead(LOOP_A, "/a2"); // queued behind b
+        assertThat(a2).isNotDone();
+        onA.connectionInUse(conn); // b was passed over once already: a2 does not go ahead of it
+        assertThat(a2).isNotDone();
+        onA.release(conn);
+        assertThat(granted(b).uri()).isEqualTo("/b");
+    }
+
+    @Test
     void aBrokenCurrentRequestRevokesTheOneAheadAsNotStarted() {
         staticPool(1);
         Conn conn = new Conn(LOOP_A);
