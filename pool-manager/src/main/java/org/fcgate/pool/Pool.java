@@ -50,6 +50,16 @@ import org.slf4j.LoggerFactory;
  * {@code queue_timeout}; a released or newly ready child goes straight to the queue head. A child is in at
  * most one of: the idle stack, one lease.
  *
+ * <h2>Write ahead</h2>
+ * With {@code write_ahead} on, a caller that allows it ({@link WriteAhead#ALLOWED}) and would queue may instead get a
+ * lease <em>ahead</em> on a busy child ({@link Lease#isAhead()}): on the kept connection its current request runs on
+ * ({@link Lease#connectionInUse}), so the child finds the next request in its socket when it is done. At most one per
+ * child, only with {@code max_children} live, only behind a request younger than {@code write_ahead} (the youngest
+ * first), only on a child not to be recycled after it, and only for a caller on that connection's executor. A
+ * waiter goes ahead too when a child's current request is written or promoted (passing others as {@link Dispatch}
+ * allows). The lease is promoted when the current request is released completed and the child kept; otherwise it
+ * is revoked {@link Revocation#NOT_STARTED}. Counted as a lease (and timed) from its promotion.
+ *
  * <h2>Time</h2>
  * Events (acquire, release, child ready/exit) act at once. Deadlines (queue wait, request timeout, kill
  * grace, spawn timeout, idle timeout, lifetime, spawn pacing, crash backoff) are handled by

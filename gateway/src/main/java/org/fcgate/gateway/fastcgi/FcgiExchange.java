@@ -240,7 +240,9 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     private void onOpened(Backend.Session s) {
         if (state != State.ACQUIRING) {
-            s.handler().detach(null);
+            if (!s.ahead()) {
+                s.handler().detach(null); // ahead, the connection is still its current request's
+            }
             s.release(); // the client went away meanwhile; nothing was sent
             return;
         }
