@@ -42,8 +42,9 @@ import org.junit.jupiter.api.Test;
  */
 class WriteAheadIT {
 
-    /** Echoes {@code id}, after sleeping {@code ms} milliseconds if asked. */
+    /** Echoes {@code id}, after sleeping {@code ms} milliseconds if asked; SIGKILLs itself first with {@code crash}. */
     private static final String SCRIPT = "<?php if (isset($_GET['ms'])) { usleep((int) $_GET['ms'] * 1000); }\n"
+            + "if (isset($_GET['crash'])) { posix_kill(getmypid(), 9); }\n"
             + "echo $_GET['id'] ?? '', \"\\n\";\n";
 
     private static PoolManager manager;
@@ -57,6 +58,7 @@ class WriteAheadIT {
         add("load", php("load", "0").maxChildren(2).writeAhead(Duration.ofSeconds(1)));
         add("timeout", php("timeout", "0").maxChildren(1).writeAhead(Duration.ofSeconds(10))
                 .requestTimeout(Duration.ofSeconds(1)).killGrace(Duration.ZERO));
+        add("crash", php("crash", "0").maxChildren(1).writeAhead(Duration.ofSeconds(10)).crashThreshold(1000));
         add("stopped", php("stopped", "0").maxChildren(1).writeAhead(Duration.ofSeconds(10)));
         // php-cgi exiting on its own after 2 requests is not a crash loop here.
         add("exits", php("exits", "2").maxChildren(1).writeAhead(Duration.ofSeconds(10)).crashThreshold(1000));
@@ -217,7 +219,21 @@ class WriteAheadIT {
             long pid = busyPid(p);
             try (RawClient next = sendAhead("stopped", "/x.stopped?id=next")) {
                 assertThat(p.stopChild(pid)).isEqualTo(Pool.ChildStop.STOPPING);
-                assertThat(slow.read().status()).isEqualTo(502);
+                // 502, or 200 when it ran on a kept connection: a GET whose child was taken away before any response
+                // byte is sent once more on a fresh connection (the stale case), to the replacement child.
+                assertThat(slow.read().status()).isIn(200, 502);
+                assertAnswers(next.read(), "next");
+            }
+        }
+    }
+
+    @Test
+    void aRequestWrittenAheadOfOneWhoseChildCrashesStillAnswers() throws Exception {
+        Pool p = pools.get("crash");
+        try (RawClient crashing = send("/x.crash?id=crash&ms=1500&crash=1")) {
+            busyPid(p);
+            try (RawClient next = sendAhead("crash", "/x.crash?id=next")) {
+                assertThat(crashing.read().status()).isEqualTo(502);
                 assertAnswers(next.read(), "next");
             }
         }
