@@ -10,6 +10,7 @@ STACK_TABLE="
 fpm-direct|php-fpm alone, driven over FastCGI by FcgiLoad (one kept connection per worker): the PHP side's ceiling|-|hello sleep post
 cgi-direct|php-cgi alone (PHP_FCGI_CHILDREN=N), driven over FastCGI by FcgiLoad: the ceiling of a php-cgi pool|-|hello sleep post
 fcgate-cgi|fcgate with its own managed php-cgi pool (static, N children)|cgi-direct|hello sleep post static-1k static-100k
+fcgate-cgi-ahead|fcgate-cgi with write_ahead: 50ms (the next request written on a busy child's kept connection)|cgi-direct|hello sleep post
 fcgate-fpm|fcgate in front of php-fpm with the defaults (keep_conn off: a connection per request)|fpm-direct|hello sleep post
 fcgate-fpm-keep|fcgate in front of php-fpm as recommended (keep_conn on, max_conns_per_server N: a kept connection per worker, requests queued in fcgate)|fpm-direct|hello sleep post
 nginx-fpm|nginx (worker_processes auto) + php-fpm, fastcgi_keep_conn off (a connection per request)|fpm-direct|hello sleep post static-1k static-100k
@@ -57,6 +58,7 @@ start_stack() {
         fpm-direct) start_php_fpm "$dir" && STACK_FCGI=unix:$FPM_SOCK ;;
         cgi-direct) start_php_cgi "$dir" && STACK_FCGI=unix:$CGI_SOCK ;;
         fcgate-cgi) start_fcgate "$dir" cgi "$capacity" ;;
+        fcgate-cgi-ahead) start_fcgate "$dir" cgi-ahead "$capacity" ;;
         fcgate-fpm) start_php_fpm "$dir" && start_fcgate "$dir" fpm "$capacity" ;;
         fcgate-fpm-keep) start_php_fpm "$dir" && start_fcgate "$dir" fpm-keep "$capacity" ;;
         nginx-fpm) start_php_fpm "$dir" && start_nginx "$dir" fpm "$capacity" ;;
@@ -351,10 +353,12 @@ start_fcgate() {
 keepalive_timeout: ${IDLE_KEEPALIVE}s"
     fi
     case $upstream in
-        cgi)
+        cgi | cgi-ahead)
             local user_lines=""
             [ -n "$RUN_AS" ] && user_lines="    user: $RUN_AS
     group: $RUN_AS"
+            [ "$upstream" = cgi-ahead ] && user_lines="$user_lines
+    write_ahead: 50ms"
             backend="pools:
   php:
     command: [/usr/bin/php-cgi8.2]

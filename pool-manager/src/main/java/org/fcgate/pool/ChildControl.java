@@ -65,6 +65,26 @@ final class ChildControl {
         lease.wasRevoked = true;
         lease.finished = true;
         after.add(() -> lease.completeRevocation(why));
+        revokeAhead(slot, after);
+    }
+
+    /**
+     * The lease written ahead on {@code slot}, if any, will never run there: {@link Revocation#NOT_STARTED}, so its
+     * holder asks again. One its holder abandoned is just forgotten (its bytes go with the connection).
+     */
+    static void revokeAhead(ChildSlot slot, List<Runnable> after) {
+        Lease ahead = slot.ahead;
+        if (ahead == null) {
+            return;
+        }
+        slot.ahead = null;
+        ahead.pendingAhead = false;
+        if (ahead.finished) {
+            return;
+        }
+        ahead.wasRevoked = true;
+        ahead.finished = true;
+        after.add(() -> ahead.completeRevocation(Revocation.NOT_STARTED));
     }
 
     /** Closes (outside the lock) what a lease holder kept open to {@code slot}, if anything. */

@@ -16,6 +16,8 @@ final class ChildSlot {
     SocketAddress address;
     long requests;
     Lease lease;
+    /** A lease written ahead on {@link #lease}'s connection, promoted when that one completes; else null. */
+    Lease ahead;
     /** The current request while busy, else the last one served; null before the first lease. */
     RequestInfo lastRequest;
     long leaseStartNanos;

@@ -38,13 +38,16 @@ final class Dispatch {
         final CompletableFuture<AcquireResult> future;
         /** The caller's executor, or null. */
         final Executor home;
+        final WriteAhead ahead;
         int passes;
 
-        Waiter(RequestInfo request, long enqueuedNanos, CompletableFuture<AcquireResult> future, Executor home) {
+        Waiter(RequestInfo request, long enqueuedNanos, CompletableFuture<AcquireResult> future, Executor home,
+               WriteAhead ahead) {
             this.request = request;
             this.enqueuedNanos = enqueuedNanos;
             this.future = future;
             this.home = home;
+            this.ahead = ahead;
         }
     }
 
@@ -57,6 +60,7 @@ final class Dispatch {
     private long rejectedQueueTimeout;
     private int maxQueueLength;
     private long queueWaitNanos;
+    private long aheadGrants;
 
     Dispatch(Pool pool, PoolConfig config) {
         this.pool = pool;
@@ -82,8 +86,9 @@ final class Dispatch {
         return true;
     }
 
-    void enqueue(RequestInfo request, long now, CompletableFuture<AcquireResult> future, Executor home) {
-        waiters.addLast(new Waiter(request, now, future, home));
+    void enqueue(RequestInfo request, long now, CompletableFuture<AcquireResult> future, Executor home,
+                 WriteAhead ahead) {
+        waiters.addLast(new Waiter(request, now, future, home, ahead));
         maxQueueLength = Math.max(maxQueueLength, waiters.size());
     }
 
@@ -153,6 +158,101 @@ final class Dispatch {
             }
         }
         return chosen;
+    }
+
+    /**
+     * Grants a lease ahead on {@code slot} to the first waiter that may go ahead and waits on the executor of the
+     * connection {@code slot}'s current request runs on ({@code Pool} checked the child); true if it did. The waiters
+     * ahead of it are passed over, each once at most ({@link #MAX_PASSES}), as when a freed child goes to a waiter on
+     * its connection's executor: the queue stays FIFO within an executor and is bent by one turn at most across them.
+     */
+    boolean offerAhead(ChildSlot slot, long now, List<Runnable> after) {
+        Executor home = slot.lease.inUse.home();
+        Waiter chosen = null;
+        int seen = 0;
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext() && seen < AFFINITY_SCAN; ) {
+            Waiter w = it.next();
+            if (w.future.isDone()) {
+                it.remove();
+                continue;
+            }
+            seen++;
+            if (w.home == home && w.ahead == WriteAhead.ALLOWED) {
+                chosen = w;
+                break;
+            }
+            if (w.passes >= MAX_PASSES) {
+                break;
+            }
+        }
+        if (chosen == null) {
+            return false;
+        }
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w == chosen) {
+                it.remove();
+                break;
+            }
+            if (!w.future.isDone()) {
+                w.passes++;
+            }
+        }
+        Lease lease = grantAhead(slot, chosen.request, chosen.enqueuedNanos);
+        CompletableFuture<AcquireResult> f = chosen.future;
+        after.add(() -> {
+            if (!f.complete(new AcquireResult.Granted(lease))) {
+                lease.releaseUnused();
+            }
+        });
+        return true;
+    }
+
+    /**
+     * A lease on busy {@code slot}, behind its current request on the connection that one runs on; counted as a
+     * write-ahead grant, and as a lease only once promoted ({@link #promote}).
+     */
+    Lease grantAhead(ChildSlot slot, RequestInfo request, long requestedNanos) {
+        Lease lease = new Lease(pool, slot, request, requestedNanos, requestedNanos, slot.lease.inUse, false, true);
+        slot.ahead = lease;
+        aheadGrants++;
+        pool.grantedAhead();
+        return lease;
+    }
+
+    /**
+     * The current request on {@code slot} completed and the child stays: its lease written ahead becomes the current
+     * one, from now (request_timeout, RSS sampling, status page, counters), and its holder hears it (after the lock).
+     */
+    Lease promote(ChildSlot slot, long now, List<Runnable> after) {
+        Lease lease = slot.ahead;
+        slot.ahead = null;
+        lease.pendingAhead = false;
+        lease.grantedNanos = now;
+        lease.rssSampleDue = pool.rssSampleDue(slot, now);
+        lease.inUse = lease.kept; // its whole request was written at the grant
+        slot.connection = null;   // the holder's until it hands it back
+        slot.lease = lease;
+        slot.leaseStartNanos = now;
+        slot.lastRequest = lease.request();
+        leases++;
+        queueWaitNanos += now - lease.requestedNanos;
+        pool.granted(now - lease.requestedNanos);
+        after.add(lease::completePromotion);
+        return lease;
+    }
+
+    /** Whether no caller is waiting (cancelled ones dropped). */
+    boolean queueEmpty() {
+        Waiter w;
+        while ((w = waiters.peekFirst()) != null && w.future.isDone()) {
+            waiters.pollFirst();
+        }
+        return waiters.isEmpty() || waiting() == 0;
+    }
+
+    long aheadGrants() {
+        return aheadGrants;
     }
 
     /** Refuses callers that waited {@code queue_timeout}; returns the next queue deadline. */

@@ -14,6 +14,14 @@ import org.fcgate.pool.status.RequestInfo;
  * <p>Lifecycle: {@code ACTIVE → RELEASED} by the holder, or {@code ACTIVE → REVOKED} by the pool (timeout,
  * child died, shutdown deadline); {@link #revoked()} then completes with the reason. Releasing a revoked
  * lease is a no-op; releasing a lease twice is a bug and throws {@link IllegalStateException}.
+ *
+ * <p>A lease granted <em>ahead</em> ({@link #isAhead()}, the pool's {@code write_ahead}) is on a busy child, behind
+ * its current request, on the connection that request runs on ({@link #keptConnection()}): {@code AHEAD → ACTIVE}
+ * ({@link #promoted()} completes, on the thread that released the current lease) when the current request completed
+ * and the child is kept; from then on it is an ordinary lease, and request_timeout, RSS sampling, the status page and
+ * the request counters start there. Otherwise {@code AHEAD → REVOKED} with {@link Revocation#NOT_STARTED}. Before
+ * promotion, {@link #releaseUnused()} means nothing was written; {@link #releaseBroken()} means the request was
+ * written and nobody will read its answer: the child is replaced once its current request ends.
  */
 public final class Lease {
     private final Pool pool;
@@ -21,12 +29,22 @@ public final class Lease {
     private final long pid;
     private final SocketAddress address;
     private final RequestInfo request;
-    /** The pool clock at the grant. */
-    final long grantedNanos;
+    /** The pool clock at the grant, or at the promotion of a lease granted ahead. Guarded by the pool's lock. */
+    long grantedNanos;
+    /** The pool clock at the acquire: the queue wait ends at the grant, or at the promotion. */
+    final long requestedNanos;
+    private final boolean ahead;
+    /** Guarded by the pool's lock: granted ahead and not promoted yet. */
+    boolean pendingAhead;
+    /** Guarded by the pool's lock: granted ahead, then given up by its holder after writing (releaseBroken). */
+    boolean abandoned;
+    /** Guarded by the pool's lock: the holder's connection once the whole request is written on it. */
+    ChildConnection inUse;
+    private final CompletableFuture<Void> promoted = new CompletableFuture<>();
     /** What the previous holder kept open to the child; taken from the slot at the grant. */
     final ChildConnection kept;
     /** Whether {@link Pool#release} samples the child's RSS after this request (decided at the grant). */
-    final boolean rssSampleDue;
+    boolean rssSampleDue;
     private volatile boolean firstByteSeen;
     private final CompletableFuture<Revocation> revoked = new CompletableFuture<>();
     /** Guarded by the pool's lock. */
@@ -36,7 +54,15 @@ public final class Lease {
 
     Lease(Pool pool, ChildSlot slot, RequestInfo request, long grantedNanos, ChildConnection kept,
           boolean rssSampleDue) {
+        this(pool, slot, request, grantedNanos, grantedNanos, kept, rssSampleDue, false);
+    }
+
+    Lease(Pool pool, ChildSlot slot, RequestInfo request, long requestedNanos, long grantedNanos, ChildConnection kept,
+          boolean rssSampleDue, boolean ahead) {
         this.pool = pool;
+        this.requestedNanos = requestedNanos;
+        this.ahead = ahead;
+        this.pendingAhead = ahead;
         this.slot = slot;
         this.pid = slot.pid;
         this.address = slot.address;
@@ -70,6 +96,40 @@ public final class Lease {
      */
     public ChildConnection keptConnection() {
         return kept;
+    }
+
+    /**
+     * Whether this lease was granted ahead: on a busy child, behind its current request, on the connection that
+     * request runs on ({@link #keptConnection()}, open and not between requests). The holder writes its whole request
+     * there at once but reads nothing until {@link #promoted()}.
+     */
+    public boolean isAhead() {
+        return ahead;
+    }
+
+    /**
+     * For a lease granted ahead: completes when the request before it completed and this one is the child's current
+     * request, on the thread that released that one (for the gateway, the connection's event loop, inside the read of
+     * its END_REQUEST). Never completes if the lease is revoked first. Already complete for other leases.
+     */
+    public CompletableFuture<Void> promoted() {
+        if (!ahead) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return promoted;
+    }
+
+    /**
+     * The whole request is written on {@code connection}, which the holder means to keep with the child
+     * ({@link #release(ChildConnection)}): the pool may write one request ahead on it (its {@code write_ahead}).
+     * Optional; only once per lease.
+     */
+    public void connectionInUse(ChildConnection connection) {
+        pool.connectionInUse(this, connection);
+    }
+
+    void completePromotion() {
+        promoted.complete(null);
     }
 
     /** What the caller said about the request (method, URI, content length, script). */

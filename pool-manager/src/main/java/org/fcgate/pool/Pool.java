@@ -50,6 +50,16 @@ import org.slf4j.LoggerFactory;
  * {@code queue_timeout}; a released or newly ready child goes straight to the queue head. A child is in at
  * most one of: the idle stack, one lease.
  *
+ * <h2>Write ahead</h2>
+ * With {@code write_ahead} on, a caller that allows it ({@link WriteAhead#ALLOWED}) and would queue may instead get a
+ * lease <em>ahead</em> on a busy child ({@link Lease#isAhead()}): on the kept connection its current request runs on
+ * ({@link Lease#connectionInUse}), so the child finds the next request in its socket when it is done. At most one per
+ * child, only with {@code max_children} live, only behind a request younger than {@code write_ahead} (the youngest
+ * first), only on a child not to be recycled after it, and only for a caller on that connection's executor. A
+ * waiter goes ahead too when a child's current request is written or promoted (passing others as {@link Dispatch}
+ * allows). The lease is promoted when the current request is released completed and the child kept; otherwise it
+ * is revoked {@link Revocation#NOT_STARTED}. Counted as a lease (and timed) from its promotion.
+ *
  * <h2>Time</h2>
  * Events (acquire, release, child ready/exit) act at once. Deadlines (queue wait, request timeout, kill
  * grace, spawn timeout, idle timeout, lifetime, spawn pacing, crash backoff) are handled by
@@ -194,6 +204,16 @@ public final class Pool {
      * one turn each (see {@link Dispatch}). Null means no preference.
      */
     public CompletableFuture<AcquireResult> acquire(RequestInfo request, java.util.concurrent.Executor home) {
+        return acquire(request, home, WriteAhead.NOT_ALLOWED);
+    }
+
+    /**
+     * As {@link #acquire(RequestInfo, java.util.concurrent.Executor)}; with {@link WriteAhead#ALLOWED} and the pool's
+     * {@code write_ahead} on, the lease may be granted ahead ({@link Lease#isAhead()}) on a busy child whose kept
+     * connection lives on {@code home}, rather than the caller waiting in the queue. See {@link #aheadCandidate}.
+     */
+    public CompletableFuture<AcquireResult> acquire(RequestInfo request, java.util.concurrent.Executor home,
+                                                    WriteAhead ahead) {
         List<Runnable> after = new ArrayList<>(2);
         CompletableFuture<AcquireResult> future = new CompletableFuture<>();
         boolean wake = false;
@@ -212,6 +232,13 @@ public final class Pool {
                 future.complete(new AcquireResult.Granted(lease));
                 return future;
             }
+            if (ahead == WriteAhead.ALLOWED && home != null && aheadAllowed() && dispatch.queueEmpty()) {
+                ChildSlot busy = aheadCandidate(home, now);
+                if (busy != null) {
+                    future.complete(new AcquireResult.Granted(dispatch.grantAhead(busy, request, now)));
+                    return future;
+                }
+            }
             if (dispatch.refuseQueueFull()) {
                 future.complete(dispatch.rejection(RejectReason.QUEUE_FULL));
                 return future;
@@ -219,7 +246,7 @@ public final class Pool {
             if (board.live() >= config.maxChildren()) {
                 board.maxChildrenReached(now, config);
             }
-            dispatch.enqueue(request, now, future, home);
+            dispatch.enqueue(request, now, future, home, ahead);
             int children = board.size();
             wake = needsTick(now + config.queueTimeout().toNanos(), now) | planNeedsTick(children, now, after);
         } finally {
@@ -252,6 +279,83 @@ public final class Pool {
         observer.leaseGranted(Duration.ofNanos(queueWaitNanos));
     }
 
+    /** A lease was granted ahead (under the lock). */
+    void grantedAhead() {
+        observer.writeAheadGranted();
+    }
+
+    // ---- write ahead: at most one request behind a busy child's current one, on its kept connection ----
+
+    /** Under the lock: {@code write_ahead} on, RUNNING, and no more children to come (the queue drives spawns). */
+    private boolean aheadAllowed() {
+        return !config.writeAhead().isZero() && state == State.RUNNING && board.live() >= config.maxChildren();
+    }
+
+    /**
+     * Under the lock: whether a request may be written ahead on {@code slot} for a caller on {@code home}: its
+     * current request is fully written on a connection on {@code home}, has run less than {@code write_ahead}, has
+     * nothing ahead of it yet, and the child is not to be recycled after it or the next one.
+     */
+    boolean aheadEligible(ChildSlot slot, java.util.concurrent.Executor home, long now) {
+        Lease current = slot.lease;
+        return slot.state == ChildState.BUSY && current != null && !current.finished && slot.ahead == null
+                && current.inUse != null && home != null && current.inUse.home() == home
+                && now - slot.leaseStartNanos < config.writeAhead().toNanos()
+                && recycle.keepsFor(slot, 1, now, spawning.generation());
+    }
+
+    /**
+     * Under the lock: the eligible busy child whose current request started most recently (the longer a request has
+     * run, the longer it tends to run on), or null.
+     */
+    ChildSlot aheadCandidate(java.util.concurrent.Executor home, long now) {
+        ChildSlot best = null;
+        for (ChildSlot s : board.view()) {
+            if (aheadEligible(s, home, now) && (best == null || s.leaseStartNanos - best.leaseStartNanos > 0)) {
+                best = s;
+            }
+        }
+        return best;
+    }
+
+    /** The holder of {@code lease} wrote its whole request on {@code connection}, to keep it with the child. */
+    void connectionInUse(Lease lease, ChildConnection connection) {
+        if (config.writeAhead().isZero()) {
+            return; // nothing will be written ahead: no need to remember it
+        }
+        locked((now, after) -> {
+            if (lease.finished || lease.pendingAhead || lease.slot.lease != lease) {
+                return;
+            }
+            lease.inUse = connection;
+            offerAhead(lease.slot, now, after);
+        });
+    }
+
+    /** Under the lock: the queue head goes ahead on {@code slot} if the rules allow. */
+    private void offerAhead(ChildSlot slot, long now, List<Runnable> after) {
+        if (aheadAllowed() && slot.lease != null && slot.lease.inUse != null
+                && aheadEligible(slot, slot.lease.inUse.home(), now)) {
+            dispatch.offerAhead(slot, now, after);
+        }
+    }
+
+    /** Under the lock: the holder of a lease granted ahead let it go before its promotion. */
+    private void releaseAhead(Lease lease, ReleaseKind kind) {
+        lease.finished = true;
+        if (kind == ReleaseKind.BROKEN) {
+            // Its request is in the child's socket and nobody will read the answer: the child is replaced once its
+            // current request ends (slot.ahead stays, so nothing else goes ahead meanwhile).
+            lease.abandoned = true;
+            return;
+        }
+        // Nothing was written.
+        if (lease.slot.ahead == lease) {
+            lease.slot.ahead = null;
+        }
+        lease.pendingAhead = false;
+    }
+
     /** The lease holder saw the first response byte (once per lease). */
     void firstByte(Lease lease) {
         observer.firstByte(Duration.ofNanos(clock.getAsLong() - lease.grantedNanos));
@@ -259,6 +363,9 @@ public final class Pool {
 
     /** After a revocation was handed to the holder (outside the lock). */
     void revoked(Lease lease, Revocation why) {
+        if (why == Revocation.NOT_STARTED) {
+            return; // never ran: not a lease the observer saw granted
+        }
         observer.leaseRevoked(Duration.ofNanos(clock.getAsLong() - lease.grantedNanos), why);
     }
 
@@ -275,6 +382,10 @@ public final class Pool {
             }
             if (lease.finished) {
                 throw new IllegalStateException("lease already released: " + lease);
+            }
+            if (lease.pendingAhead) {
+                releaseAhead(lease, kind);
+                return;
             }
             lease.finished = true;
             slot.lease = null;
@@ -298,8 +409,23 @@ public final class Pool {
             if (why == null && board.live() > config.maxChildren()) {
                 why = ExitReason.IDLE; // above max_children after a resize
             }
+            Lease next = slot.ahead;
+            if (next != null && next.abandoned) {
+                log.info("[pool {}] child {} replaced: a request written ahead on it was given up by its client",
+                        name(), slot.pid);
+                slot.ahead = null;
+                why = why == null ? ExitReason.BROKEN : why;
+                next = null;
+            } else if (next != null && (why != null || kind != ReleaseKind.COMPLETED || keep == null
+                    || keep != next.kept)) {
+                ChildControl.revokeAhead(slot, after);
+                next = null;
+            }
             int children = board.size();
-            if (why == null) {
+            if (next != null) {
+                dispatch.promote(slot, now, after);
+                offerAhead(slot, now, after);
+            } else if (why == null) {
                 makeIdle(slot, now, after);
             } else {
                 if (why == ExitReason.RSS) {

@@ -29,4 +29,11 @@ public interface PoolObserver {
     /** The pool took the child back after {@code busy} ({@link Revocation}). */
     default void leaseRevoked(Duration busy, Revocation why) {
     }
+
+    /**
+     * A lease was granted ahead ({@code write_ahead}): written behind a busy child's current request. It is reported
+     * as granted only at its promotion; one revoked {@link Revocation#NOT_STARTED} is never reported as granted.
+     */
+    default void writeAheadGranted() {
+    }
 }

@@ -46,6 +46,24 @@ final class RecyclePolicy {
         return null;
     }
 
+    /**
+     * Whether {@code slot} would still be kept after its current request and {@code more} after it, as far as can be
+     * told now (max requests, lifetime, last RSS sample, generation): a request written ahead must not land on a child
+     * that is then recycled.
+     */
+    boolean keepsFor(ChildSlot slot, int more, long now, int generation) {
+        if (slot.recycleAfterRequests > 0 && slot.requests + 1 + more > slot.recycleAfterRequests) {
+            return false;
+        }
+        if (hasLifetime() && now - lifetimeEnd(slot) >= 0) {
+            return false;
+        }
+        if (config.rssLimitKb() > 0 && slot.rssKb > config.rssLimitKb()) {
+            return false;
+        }
+        return slot.generation >= generation;
+    }
+
     boolean hasLifetime() {
         return config.maxLifetime().compareTo(Duration.ZERO) > 0;
     }

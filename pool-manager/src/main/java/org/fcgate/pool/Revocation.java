@@ -10,5 +10,11 @@ public enum Revocation {
     /** The child died during the request (gateway: 502 before headers, abort after). */
     CHILD_FAILED,
     /** The pool's shutdown deadline passed with the request still running. */
-    SHUTDOWN
+    SHUTDOWN,
+    /**
+     * A lease written ahead ({@link Lease#isAhead()}) lost its child before it was promoted: the request before it on
+     * that child did not complete (it broke, timed out, the child died or is recycled). The child never started this
+     * request, so the holder may ask for another child whatever the method.
+     */
+    NOT_STARTED
 }

@@ -31,6 +31,16 @@ interface Backend {
     }
 
     /**
+     * As {@link #open(EventLoop, org.fcgate.pool.status.RequestInfo, Callback)}, for a request that may be written
+     * ahead on a busy managed child's kept connection (its pool's {@code write_ahead}): its whole body is in memory
+     * and small, so it can be sent again should that child never start it. The session then says
+     * {@link Session#ahead()}.
+     */
+    default Runnable openMayGoAhead(EventLoop loop, org.fcgate.pool.status.RequestInfo request, Callback callback) {
+        return open(loop, request, callback);
+    }
+
+    /**
      * Like {@link #open}, but never a kept idle connection: for the one retry after a stale one; never on a server in
      * {@code failedOn}.
      */
@@ -94,6 +104,29 @@ interface Backend {
         /** Whether the connection served an earlier request and was kept idle (it may be stale). */
         default boolean reused() {
             return false;
+        }
+
+        /**
+         * Whether the connection is a busy child's, behind its current request: write the whole request at once, but
+         * attach to the handler and read only once {@link #whenPromoted} runs. A session that is not ahead is
+         * promoted already.
+         */
+        default boolean ahead() {
+            return false;
+        }
+
+        /**
+         * Runs {@code then} on the channel's loop once the request before this one on the connection completed
+         * (normally inside the read of its END_REQUEST, so the rest of that read is parsed for this request), or at
+         * once when it did already. Never runs if the child is lost first: {@link #revoked()} then says
+         * {@link Revocation#NOT_STARTED}.
+         */
+        default void whenPromoted(Runnable then) {
+            then.run();
+        }
+
+        /** The whole request (through the empty STDIN) is written: the connection may carry one more behind it. */
+        default void requestSent() {
         }
 
         /** Whether BEGIN_REQUEST asks for FCGI_KEEP_CONN. */

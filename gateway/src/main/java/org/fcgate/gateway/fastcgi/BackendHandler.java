@@ -44,6 +44,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         this.whenIdleLost = null;
     }
 
+    /** Who hears the connection now, or null while it is kept idle. */
+    Events holder() {
+        return events;
+    }
+
     /** Kept idle: {@code lost} runs if the connection closes or speaks before it is used again. */
     void detach(Runnable lost) {
         this.events = null;

@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
  *       length; then the CGI environment is built (431 when too large, before any backend contact, R22);</li>
  *   <li>ACQUIRING: the {@link Backend} is asked for a connection (a managed child's lease, or a pooled connection);
  *       refusal → 503 + Retry-After, connect failure → another server ({@link Retries}) or 502/504;</li>
+ *   <li>AHEAD (a managed pool's {@code write_ahead} only): the whole request is written on a busy child's kept
+ *       connection, behind its current request; nothing is read until that one completes and this one is promoted
+ *       (then RUNNING, the read timer armed). Should the child never start it ({@code NOT_STARTED}), it is asked for
+ *       again once, never ahead;</li>
  *   <li>RUNNING: BEGIN_REQUEST, PARAMS and STDIN go out; STDOUT is parsed as a CGI head ({@link CgiResponse}), then
  *       streamed to the client. When the client is slower, bytes wait in memory, then in a temp file, so the backend
  *       is read to its end without waiting for the client;</li>
@@ -64,10 +68,13 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     private static final int CLIENT_CLOSED = 499;
     private static final int SPOOL_READ = 64 * 1024;
 
-    private enum State { BODY, ACQUIRING, RUNNING, BACKEND_DONE, DONE }
+    private enum State { BODY, ACQUIRING, AHEAD, RUNNING, BACKEND_DONE, DONE }
 
     /** Which connection {@link #open} asks for. */
-    private enum Attempt { FIRST, FRESH_AFTER_STALE, ANOTHER_SERVER }
+    private enum Attempt { FIRST, FRESH_AFTER_STALE, ANOTHER_SERVER, AFTER_NOT_STARTED }
+
+    /** The largest body a request written ahead may carry: sent again from memory should its child never start it. */
+    static final int WRITE_AHEAD_MAX_BODY = 64 * 1024;
 
     /** How {@link #fail} gives the backend back: broken, or failed by the server before it answered (max_fails). */
     private enum Release { BROKEN, SERVER_FAILED }
@@ -207,10 +214,18 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         // Retries go to external servers only, so they need no status info.
         Backend b = upstream.backend();
         cancelOpen = switch (attempt) {
-            case FIRST -> b.open(loop, StatusRequest.of(request, bodyLength), callback);
+            case FIRST -> mayGoAhead()
+                    ? b.openMayGoAhead(loop, StatusRequest.of(request, bodyLength), callback)
+                    : b.open(loop, StatusRequest.of(request, bodyLength), callback);
+            case AFTER_NOT_STARTED -> b.open(loop, StatusRequest.of(request, bodyLength), callback);
             case FRESH_AFTER_STALE -> b.openFresh(loop, request.uri(), retries.failedOn(), callback);
             case ANOTHER_SERVER -> b.openAnother(loop, request.uri(), retries.failedOn(), callback);
         };
+    }
+
+    /** A small body whole in memory: the request can be written ahead, and written again if its child never starts it. */
+    private boolean mayGoAhead() {
+        return !streaming && body != null && body.file() == null && body.size() <= WRITE_AHEAD_MAX_BODY;
     }
 
     /** No connection: nothing of the request was sent, so a failed connect may go to another server (Retries, 2). */
@@ -227,7 +242,9 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     private void onOpened(Backend.Session s) {
         if (state != State.ACQUIRING) {
-            s.handler().detach(null);
+            if (!s.ahead()) {
+                s.handler().detach(null); // ahead, the connection is still its current request's
+            }
             s.release(); // the client went away meanwhile; nothing was sent
             return;
         }
@@ -235,7 +252,6 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         backend = s.channel();
         stderr.pid(s.pid());
         trace.opened(s.pid());
-        s.handler().attach(this);
         s.revoked().thenAccept(why -> loop.execute(() -> {
             // Only for the session it was asked on: after a stale retry the old child's exit (php-cgi after
             // PHP_FCGI_MAX_REQUESTS, seen by the pool while its lease was still being released) is not this one's.
@@ -243,10 +259,45 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
                 revoked(why);
             }
         }));
+        if (s.ahead()) {
+            state = State.AHEAD;
+            writeRequest(s);
+            s.whenPromoted(() -> promoted(s));
+            return;
+        }
+        startReading(s);
+        writeRequest(s);
+        lastBackendRead = System.nanoTime();
+        armReadTimer();
+        backend.read();
+    }
+
+    /** The request before this one on the connection completed: this one is the child's now, read from here on. */
+    private void promoted(Backend.Session s) {
+        if (state != State.AHEAD || session != s) {
+            return;
+        }
+        startReading(s);
+        lastBackendRead = System.nanoTime();
+        armReadTimer();
+        if (!backend.isActive()) {
+            backendInactive(); // closed between the END_REQUEST before and now: no event will come
+            return;
+        }
+        backend.read();
+    }
+
+    /** Takes the connection's events and the request id's records; RUNNING from here. */
+    private void startReading(Backend.Session s) {
+        s.handler().attach(this);
         state = State.RUNNING;
         outputSeen = false;
         headParser = new ResponseHeadParser(options.limits(), REQUEST_ID);
         s.handler().decoder().register(REQUEST_ID, this);
+    }
+
+    /** BEGIN_REQUEST, PARAMS and STDIN (all of it when it is in memory or streamed so far), flushed. */
+    private void writeRequest(Backend.Session s) {
         Params p = params; // kept for a retry (StaleConnection)
         s.begin();
         backend.write(encode(ClientRequestEncoder.headSize(p),
@@ -273,9 +324,6 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
                 pumpBodyFile();
             }
         }
-        lastBackendRead = System.nanoTime();
-        armReadTimer();
-        backend.read();
     }
 
     /** STDIN from the spilled body file, one read at a time, each written before the next is read. */
@@ -317,6 +365,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     private void writeStdinEnd() {
         backend.write(encode(Fcgi.HEADER_LEN, dst -> ClientRequestEncoder.writeStdinEnd(dst, REQUEST_ID)));
+        session.requestSent();
     }
 
     /** Encodes straight into a pooled buffer of exactly {@code size} bytes. */
@@ -339,18 +388,37 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
             if (state != State.RUNNING) {
                 return;
             }
-            for (ByteBuffer b : data.nioBuffers()) {
-                reading.handler().decoder().feed(b);
+            ByteBuffer[] buffers = data.nioBuffers();
+            for (int i = 0; i < buffers.length; i++) {
+                reading.handler().decoder().feed(buffers[i]);
                 if (state != State.RUNNING || session != reading) {
+                    handOn(reading.handler(), buffers, i + 1);
                     return;
                 }
             }
         } catch (FcgiProtocolException e) {
-            if (session == reading) {
+            BackendHandler.Events next = reading.handler().holder();
+            if (next != null && next != this) {
+                next.backendException(e); // in the bytes after our END_REQUEST: the promoted request's
+            } else if (session == reading) {
                 fail(Reason.BACKEND_PROTOCOL_ERROR, "backend protocol error: " + e.getMessage(), Optional.empty());
             }
         } finally {
             data.release();
+        }
+    }
+
+    /**
+     * Our END_REQUEST was in this read and a request written ahead was promoted on the connection: the buffers of the
+     * read not parsed yet are its.
+     */
+    private void handOn(BackendHandler handler, ByteBuffer[] buffers, int from) {
+        BackendHandler.Events next = handler.holder();
+        if (next == null || next == this) {
+            return;
+        }
+        for (int i = from; i < buffers.length; i++) {
+            next.backendRead(io.netty.buffer.Unpooled.wrappedBuffer(buffers[i]));
         }
     }
 
@@ -433,6 +501,16 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     }
 
     private void revoked(Revocation why) {
+        if (why == Revocation.NOT_STARTED && state == State.AHEAD) {
+            // Written ahead on a child whose current request did not complete: it never ran here, so it is asked for
+            // again whatever its method, once and never ahead. The connection was its predecessor's: left alone.
+            LOG.info("request written ahead never started upstream={} pid={} uri={}; asking the pool again",
+                    upstream.name(), session.pid(), request.uri());
+            session = null;
+            backend = null;
+            open(Attempt.AFTER_NOT_STARTED);
+            return;
+        }
         if (state != State.RUNNING) {
             return;
         }
@@ -450,6 +528,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
             case TIMED_OUT -> fail(Reason.BACKEND_TIMEOUT, "child timed out (request_timeout)", Optional.empty());
             case CHILD_FAILED -> fail(Reason.BACKEND_FAILED, "child died during the request", Optional.empty());
             case SHUTDOWN -> fail(Reason.BACKEND_FAILED, "pool shut down during the request", Optional.empty());
+            case NOT_STARTED -> fail(Reason.BACKEND_FAILED, "child lost before the request started", Optional.empty());
         }
     }
 
@@ -755,6 +834,8 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
             session.handler().detach(null);
             session.status(reason.status()); // unless the server's head came first
             release(session, how, cause);
+        } else if (was == State.AHEAD) {
+            session.releaseBroken(); // written ahead: the pool replaces the child once its current request ends
         }
         finish();
         if (clientGone) {
@@ -784,6 +865,13 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         }
         if (was == State.ACQUIRING && cancelOpen != null) {
             cancelOpen.run();
+        }
+        if (was == State.AHEAD) {
+            // Its bytes are in the child's socket, behind the current request: the pool replaces the child once that
+            // one ends, as after an ABORT_REQUEST (R51), rather than let it serve a request nobody reads.
+            LOG.info("client closed while its request was written ahead upstream={} pid={} uri={}", upstream.name(),
+                    session.pid(), request.uri());
+            session.releaseBroken();
         }
         if (was == State.RUNNING) {
             LOG.info("client closed during the request upstream={} pid={} uri={}: ABORT_REQUEST sent",

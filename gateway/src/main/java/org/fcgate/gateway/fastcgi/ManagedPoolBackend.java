@@ -13,6 +13,7 @@ import org.fcgate.pool.ChildConnection;
 import org.fcgate.pool.Lease;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.Revocation;
+import org.fcgate.pool.WriteAhead;
 import org.fcgate.pool.status.RequestInfo;
 
 /**
@@ -71,7 +72,12 @@ final class ManagedPoolBackend implements Backend {
 
     @Override
     public Runnable open(EventLoop loop, RequestInfo request, Callback callback) {
-        return acquire(loop, request, callback, false);
+        return acquire(loop, request, callback, false, WriteAhead.NOT_ALLOWED);
+    }
+
+    @Override
+    public Runnable openMayGoAhead(EventLoop loop, RequestInfo request, Callback callback) {
+        return acquire(loop, request, callback, false, WriteAhead.ALLOWED);
     }
 
     /**
@@ -80,11 +86,12 @@ final class ManagedPoolBackend implements Backend {
      */
     @Override
     public Runnable openFresh(EventLoop loop, String uri, java.util.List<BackendAddress> failedOn, Callback callback) {
-        return acquire(loop, RequestInfo.ofUri(uri), callback, true);
+        return acquire(loop, RequestInfo.ofUri(uri), callback, true, WriteAhead.NOT_ALLOWED);
     }
 
-    private Runnable acquire(EventLoop loop, RequestInfo request, Callback callback, boolean fresh) {
-        Acquisition a = new Acquisition(loop, request, callback, fresh);
+    private Runnable acquire(EventLoop loop, RequestInfo request, Callback callback, boolean fresh,
+                             WriteAhead ahead) {
+        Acquisition a = new Acquisition(loop, request, callback, fresh, ahead);
         a.acquire();
         return a::cancel;
     }
@@ -104,19 +111,22 @@ final class ManagedPoolBackend implements Backend {
         private final RequestInfo request;
         private final Callback callback;
         private final boolean fresh;
+        private final WriteAhead ahead;
         private boolean cancelled;
         private boolean retried;
         private CompletableFuture<AcquireResult> acquired;
 
-        Acquisition(EventLoop loop, RequestInfo request, Callback callback, boolean fresh) {
+        Acquisition(EventLoop loop, RequestInfo request, Callback callback, boolean fresh, WriteAhead ahead) {
             this.loop = loop;
             this.request = request;
             this.callback = callback;
             this.fresh = fresh;
+            this.ahead = ahead;
         }
 
         void acquire() {
-            CompletableFuture<AcquireResult> f = pool.acquire(request, loop); // a child freed on loop prefers us
+            // A child freed on loop prefers us; one ahead is always on loop (its connection's).
+            CompletableFuture<AcquireResult> f = pool.acquire(request, loop, ahead);
             acquired = f;
             if (f.isDone() && loop.inEventLoop()) {
                 onLoop(f.join()); // an idle child, or a refusal: no hop, no task
@@ -133,6 +143,13 @@ final class ManagedPoolBackend implements Backend {
         /** The pool answered later, on the thread that freed a child or timed the wait out. */
         void arrived(AcquireResult result, Throwable error) {
             KeptChannel kept = result instanceof AcquireResult.Granted g ? KeptChannel.of(g.lease()) : null;
+            if (kept != null && ((AcquireResult.Granted) result).lease().isAhead()) {
+                // On the connection's loop (the pool checked); inside a read of it, after that read.
+                if (!(kept.channel.eventLoop().inEventLoop() && kept.handler.runAfterRead(() -> onLoop(result, error)))) {
+                    run(() -> onLoop(result, error), result);
+                }
+                return;
+            }
             if (kept != null && !fresh && kept.channel.eventLoop() != loop && kept.channel.eventLoop().inEventLoop()) {
                 // Freed on the kept connection's own loop: move the channel on the way to the caller's loop.
                 kept.moveTo(loop, () -> onLoop(result, error));
@@ -168,7 +185,10 @@ final class ManagedPoolBackend implements Backend {
 
         private void use(Lease lease) {
             KeptChannel kept = KeptChannel.of(lease);
-            if (kept == null) {
+            if (lease.isAhead()) {
+                // Behind the child's current request on the connection it runs on: written now, read once promoted.
+                callback.opened(new LeaseSession(lease, kept, true));
+            } else if (kept == null) {
                 connect(lease);
             } else if (fresh || !pool.config().keepConn()) {
                 kept.close(); // a retry after a stale connection never takes a kept one
@@ -229,7 +249,8 @@ final class ManagedPoolBackend implements Backend {
         /** The caller gave up before sending anything: the child and its connection go back as they are. */
         private void giveBackUnused(Lease lease) {
             KeptChannel kept = KeptChannel.of(lease);
-            if (kept != null && kept.channel.eventLoop() == loop && kept.channel.isRegistered()) {
+            if (kept != null && !lease.isAhead() // an ahead lease's connection is its current request's
+                    && kept.channel.eventLoop() == loop && kept.channel.isRegistered()) {
                 kept.watchIdle(); // it may have been moved here, where nothing reads it yet
             }
             lease.releaseUnused();
@@ -307,17 +328,49 @@ final class ManagedPoolBackend implements Backend {
         }
     }
 
-    /** A lease and its connection, for one request. */
+    /**
+     * A lease and its connection, for one request. A lease granted ahead ({@link Lease#isAhead()}) shares the
+     * connection with the child's current request until its promotion: until then it never closes or watches it, and
+     * giving it up only tells the pool (which replaces the child if the request was written).
+     */
     private final class LeaseSession implements Session {
         private final Lease lease;
         private final KeptChannel conn;
         private final boolean reused;
         private final boolean keep = pool.config().keepConn();
+        /** Granted ahead and not promoted yet; on the channel's loop. */
+        private boolean ahead;
 
         LeaseSession(Lease lease, KeptChannel conn, boolean reused) {
             this.lease = lease;
             this.conn = conn;
             this.reused = reused;
+            this.ahead = lease.isAhead();
+        }
+
+        @Override
+        public boolean ahead() {
+            return ahead;
+        }
+
+        @Override
+        public void whenPromoted(Runnable then) {
+            if (!ahead) {
+                then.run();
+                return;
+            }
+            // Completed on the thread that released the current lease: the connection's loop, in its END_REQUEST read.
+            lease.promoted().thenRun(() -> {
+                ahead = false;
+                then.run();
+            });
+        }
+
+        @Override
+        public void requestSent() {
+            if (keep && !ahead) {
+                lease.connectionInUse(conn);
+            }
         }
 
         @Override
@@ -357,6 +410,10 @@ final class ManagedPoolBackend implements Backend {
 
         @Override
         public void release() {
+            if (ahead) {
+                lease.releaseUnused(); // never written: the exchange ended before it was opened
+                return;
+            }
             if (keep && conn.channel.isActive()) {
                 // Whatever follows END_REQUEST in this read is still parsed; the next holder checks usable().
                 conn.watchIdle();
@@ -369,6 +426,10 @@ final class ManagedPoolBackend implements Backend {
 
         @Override
         public void releaseBroken() {
+            if (ahead) {
+                lease.releaseBroken(); // written: the pool replaces the child once its current request ends
+                return;
+            }
             conn.channel.close();
             lease.releaseBroken();
         }

@@ -44,6 +44,7 @@ final class PoolMetrics implements PoolObserver {
     private final ToLongFunction<String> slowRequests;
     private final Counter timeouts;
     private final Counter childFailed;
+    private final Counter writeAheads;
 
     /** @param slowRequests slow requests reported per pool name (the slow-request log's count; monotonic) */
     PoolMetrics(Pool pool, MeterRegistry registry, ToLongFunction<String> slowRequests) {
@@ -91,8 +92,12 @@ final class PoolMetrics implements PoolObserver {
                 .description("Requests that ran past request_timeout (lease revoked, 504)").register(registry);
         this.childFailed = Counter.builder("fcgate.pool.child.failures").tags(tags)
                 .description("Children lost mid-request (lease revoked, 502)").register(registry);
+        this.writeAheads = Counter.builder("fcgate.pool.write.ahead").tags(tags)
+                .description("Requests written ahead on a busy child's kept connection (write_ahead)")
+                .register(registry);
         meters.add(timeouts);
         meters.add(childFailed);
+        meters.add(writeAheads);
         this.queueWait = timer(registry, "fcgate.pool.queue.wait", "Time a granted caller waited for a child", tags);
         this.firstByte = timer(registry, "fcgate.pool.time.to.first.byte",
                 "From the lease to the child's response head", tags);
@@ -172,6 +177,11 @@ final class PoolMetrics implements PoolObserver {
     @Override
     public void leaseReleased(Duration held, boolean broken) {
         busy.record(held);
+    }
+
+    @Override
+    public void writeAheadGranted() {
+        writeAheads.increment();
     }
 
     @Override

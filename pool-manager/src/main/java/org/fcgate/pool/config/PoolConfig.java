@@ -53,7 +53,8 @@ public record PoolConfig(
         OptionalInt rlimitCore,
         int logLineMaxBytes,
         int logLinesPerSecond,
-        boolean keepConn) {
+        boolean keepConn,
+        Duration writeAhead) {
 
     public PoolConfig {
         command = List.copyOf(command);
@@ -85,7 +86,7 @@ public record PoolConfig(
                 .crashThreshold(crashThreshold).crashWindow(crashWindow).crashBackoffInitial(crashBackoffInitial)
                 .crashBackoffMax(crashBackoffMax).clearEnv(clearEnv).env(env).workingDir(workingDir).user(user)
                 .group(group).allowRoot(allowRoot).logLineMaxBytes(logLineMaxBytes)
-                .logLinesPerSecond(logLinesPerSecond).keepConn(keepConn);
+                .logLinesPerSecond(logLinesPerSecond).keepConn(keepConn).writeAhead(writeAhead);
         rlimitNofile.ifPresent(b::rlimitNofile);
         rlimitCore.ifPresent(b::rlimitCore);
         return b;
@@ -129,6 +130,7 @@ public record PoolConfig(
         private int logLineMaxBytes = 8192;
         private int logLinesPerSecond = 100;
         private boolean keepConn = true;
+        private Duration writeAhead = Duration.ZERO;
 
         private Builder(String name, List<String> command) {
             this.name = Objects.requireNonNull(name, "name");
@@ -176,6 +178,12 @@ public record PoolConfig(
          * ({@code keep_conn}; see {@link org.fcgate.pool.ChildConnection}). Off: one connection per request.
          */
         public Builder keepConn(boolean v) { keepConn = v; return this; }
+        /**
+         * {@code write_ahead}: with no child idle and the pool at {@code max_children}, a request may be written on a
+         * busy child's kept connection behind its current request if that one has run less than this long (one such
+         * request per child; see {@code Pool}). Zero (the default): off.
+         */
+        public Builder writeAhead(Duration v) { writeAhead = Objects.requireNonNull(v); return this; }
 
         public PoolConfig build() {
             List<ConfigException.Problem> errors = new ArrayList<>();
@@ -235,6 +243,8 @@ public record PoolConfig(
             rlimitCore.ifPresent(v -> c.that(v >= 0, "rlimit_core", v, "cannot be negative"));
             c.that(logLineMaxBytes >= 80, "log_line_max", logLineMaxBytes, "must be at least 80");
             c.that(logLinesPerSecond >= 1, "log_lines_per_second", logLinesPerSecond, "must be at least 1");
+            c.that(!writeAhead.isNegative(), "write_ahead", writeAhead, "cannot be negative");
+            c.that(writeAhead.isZero() || keepConn, "write_ahead", writeAhead, "needs keep_conn on");
             for (String key : env.keySet()) {
                 c.that(key.matches("[A-Za-z_][A-Za-z0-9_]*"), "env", key, "is not a valid variable name");
             }
@@ -246,7 +256,7 @@ public record PoolConfig(
                     rssHardLimitKb, requestTimeout, killGrace, queueMax, queueTimeout, retryAfter, spawnTimeout,
                     spawnRatePerSecond, crashThreshold, crashWindow, crashBackoffInitial, crashBackoffMax,
                     clearEnv, env, workingDir, user, group, allowRoot, rlimitNofile, rlimitCore,
-                    logLineMaxBytes, logLinesPerSecond, keepConn);
+                    logLineMaxBytes, logLinesPerSecond, keepConn, writeAhead);
         }
     }
 

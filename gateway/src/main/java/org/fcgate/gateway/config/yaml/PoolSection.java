@@ -26,7 +26,7 @@ final class PoolSection {
             "retry_after", "spawn_timeout", "spawn_rate", "crash_threshold", "crash_window", "crash_backoff_initial",
             "crash_backoff_max", "clear_env", "env", "chdir", "user", "group", "allow_root", "rlimit_files",
             "rlimit_core", "log_limit", "log_lines_per_second", "connect_timeout", "read_timeout", "listen", "listen_mode",
-            "keep_conn");
+            "keep_conn", "write_ahead");
 
     /** PoolConfig's key names (in its messages) that this file spells as php-fpm does. */
     private static final Map<String, String> FILE_KEY = Map.of(
@@ -57,6 +57,7 @@ final class PoolSection {
         duration(s, "process_idle_timeout").ifPresent(b::idleTimeout);
         s.integer("max_requests").ifPresent(b::maxRequests);
         b.keepConn(s.flag("keep_conn", true));
+        writeAhead(s).ifPresent(b::writeAhead);
         s.integer("max_requests_jitter").ifPresent(b::maxRequestsJitter);
         duration(s, "max_lifetime").ifPresent(b::maxLifetime);
         if (s.has("rss_limit")) {
@@ -132,6 +133,26 @@ final class PoolSection {
                     + e.getMessage() + ")");
             return Optional.empty();
         }
+    }
+
+    /** {@code write_ahead}: {@code off} (the default; YAML 1.1 may read it as false) or a positive duration. */
+    private static Optional<Duration> writeAhead(Section s) {
+        if (!s.has("write_ahead")) {
+            return Optional.empty();
+        }
+        JsonNode node = s.raw("write_ahead");
+        if (node.isBoolean() && !node.booleanValue() || node.isTextual() && node.textValue().equals("off")) {
+            return Optional.of(Duration.ZERO);
+        }
+        Duration d = s.duration("write_ahead", Duration.ZERO);
+        if (s.failed("write_ahead")) {
+            return Optional.empty();
+        }
+        if (d.isZero()) {
+            s.refuse("write_ahead", "must be off or a positive duration like 50ms");
+            return Optional.empty();
+        }
+        return Optional.of(d);
     }
 
     private static List<String> command(Section s) {

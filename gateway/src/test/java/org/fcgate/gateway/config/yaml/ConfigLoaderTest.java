@@ -309,6 +309,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void writeAheadIsOffByDefaultOrADuration() throws Exception {
+        assertThat(load(minimal("pools:\n  php: {command: [php-cgi]}")).pools().get(0).writeAhead()).isZero();
+        assertThat(load(minimal("pools:\n  php: {command: [php-cgi], write_ahead: off}")).pools().get(0).writeAhead())
+                .isZero();
+        assertThat(load(minimal("pools:\n  php: {command: [php-cgi], write_ahead: 50ms}")).pools().get(0)
+                .writeAhead()).isEqualTo(Duration.ofMillis(50));
+    }
+
+    @Test
+    void writeAheadErrors() {
+        assertThat(errors(minimal("""
+                pools:
+                  a: {command: [php-cgi], write_ahead: 0ms}
+                  b: {command: [php-cgi], write_ahead: soon}
+                  c: {command: [php-cgi], write_ahead: 20ms, keep_conn: off}
+                  d: {command: [php-cgi], write_ahead: on}
+                """))).containsExactly(
+                "pools.a.write_ahead (\"0ms\") must be off or a positive duration like 50ms",
+                "pools.b.write_ahead (\"soon\") is not a duration like 500ms, 30s, 5m, 1h",
+                "pools.c.write_ahead (\"20ms\") needs keep_conn on",
+                "pools.d.write_ahead (true) is not a duration like 500ms, 30s, 5m, 1h");
+    }
+
+    @Test
     void fiveDifferentErrorsAreAllReported() {
         assertThat(errors("""
                 root: %s
