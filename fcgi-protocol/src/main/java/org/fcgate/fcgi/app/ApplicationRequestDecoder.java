@@ -25,6 +25,8 @@ import org.fcgate.fcgi.protocol.Role;
  *   <li>The application writes END_REQUEST and calls {@link #complete}: the id is {@code COMPLETED}, and records the
  *       server had already sent for it are dropped, until a new BEGIN_REQUEST reuses it.</li>
  * </ol>
+ * A BEGIN_REQUEST for an id whose input ended but which is not completed asks
+ * {@link RequestListener#awaitCompletion} first (a request written ahead), and fails only if it is still active then.
  * ABORT_REQUEST for an active id reaches {@link RequestListener#onAbort}; for a completed id it is dropped (the server
  * may abort while the END_REQUEST is in flight). A record for an id that was never begun, a stream record after its
  * stream's end, STDIN before PARAMS ended, or a record type a web server never sends fails the connection.
@@ -111,6 +113,9 @@ public final class ApplicationRequestDecoder implements RecordListener {
         Entry e = requests.get(h.requestId());
         switch (type) {
             case BEGIN_REQUEST -> {
+                if (e != null && e.state == RequestState.INPUT_DONE) {
+                    listener.awaitCompletion(h.requestId()); // written ahead: the application may finish first
+                }
                 if (e != null && e.state != RequestState.COMPLETED) {
                     throw fail(Reason.DUPLICATE_REQUEST_ID, "BEGIN_REQUEST for an active request id", h);
                 }

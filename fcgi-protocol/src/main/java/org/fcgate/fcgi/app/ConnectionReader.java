@@ -6,8 +6,8 @@ import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import org.fcgate.fcgi.params.Params;
 import org.fcgate.fcgi.protocol.Fcgi;
 import org.fcgate.fcgi.protocol.FcgiProtocolException;
@@ -40,7 +40,10 @@ final class ConnectionReader implements RequestListener, Runnable {
     private final RecordWriter writer;
     private final ServerSettings settings;
     private final ApplicationRequestDecoder decoder;
-    private final Queue<Integer> completions = new ConcurrentLinkedQueue<>();
+    /** Not a request id (1..65535): {@link #wake} puts it in so that {@link #awaitCompletion} returns. */
+    private static final int WAKE = -1;
+
+    private final BlockingQueue<Integer> completions = new LinkedBlockingQueue<>();
     private final List<Reply> replies = new ArrayList<>();
     private final ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
     private Exchange current;
@@ -94,14 +97,51 @@ final class ConnectionReader implements RequestListener, Runnable {
         }
     }
 
+    /** Any thread: the connection closed; a reader waiting in {@link #awaitCompletion} gives up. */
+    void wake() {
+        completions.add(WAKE);
+    }
+
     private void applyCompletions() {
         Integer id;
         while ((id = completions.poll()) != null) {
-            decoder.complete(id);
-            if (current != null && current.requestId() == id) {
-                current = null;
-            }
+            apply(id);
         }
+    }
+
+    private void apply(int id) {
+        if (id == WAKE) {
+            return;
+        }
+        decoder.complete(id);
+        if (current != null && current.requestId() == id) {
+            current = null;
+        }
+    }
+
+    /**
+     * The web server wrote its next request before the current one's END_REQUEST (fcgate's {@code write_ahead}): the
+     * handler has the whole input, so this thread waits for it to complete, then decodes the next BEGIN_REQUEST. An
+     * ABORT_REQUEST for the current request, sent after the next one, is read only then; a server that writes ahead
+     * aborts by closing the connection, which the handler sees when it writes.
+     */
+    @Override
+    public boolean awaitCompletion(int requestId) {
+        if (current == null || current.requestId() != requestId) {
+            return false;
+        }
+        try {
+            while (!connection.isClosed()) {
+                int id = completions.take();
+                apply(id);
+                if (id == requestId) {
+                    return true;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
     }
 
     private void lost(Exception cause) {

@@ -17,6 +17,18 @@ public interface RequestListener {
      */
     void onBeginRequest(int requestId, Role role, int roleCode, boolean keepConn) throws FcgiProtocolException;
 
+    /**
+     * A BEGIN_REQUEST for {@code requestId} arrived while that request's input has ended but the application has not
+     * completed it yet: a web server writing its next request ahead on a kept connection (fcgate's pool setting
+     * {@code write_ahead}). An application that reads only between requests never sees this; one that keeps reading
+     * during a request (to notice ABORT_REQUEST) may block here until the request is completed and
+     * {@link ApplicationRequestDecoder#complete} was called, then return true: the BEGIN_REQUEST is then decoded as
+     * the next request. Default: false, and the BEGIN_REQUEST is a protocol error (an id still in use).
+     */
+    default boolean awaitCompletion(int requestId) {
+        return false;
+    }
+
     /** The whole PARAMS stream, once its empty record arrived. */
     void onParams(int requestId, Params params) throws FcgiProtocolException;
 

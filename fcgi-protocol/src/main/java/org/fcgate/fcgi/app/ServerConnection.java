@@ -148,11 +148,16 @@ final class ServerConnection {
         LOG.log(Level.ERROR, "closing FastCGI connection " + number + ": " + what, e);
     }
 
+    boolean isClosed() {
+        return closed.get();
+    }
+
     /** Closes the channel; true for the one call that did. */
     private boolean close() {
         if (!closed.compareAndSet(false, true)) {
             return false;
         }
+        reader.wake();
         try {
             channel.close();
         } catch (IOException e) {

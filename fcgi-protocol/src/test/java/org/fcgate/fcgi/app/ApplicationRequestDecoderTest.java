@@ -134,6 +134,23 @@ class ApplicationRequestDecoderTest {
                 "BEGIN 1 RESPONDER code=1 keepConn=true", PARAMS_EVENT, "STDIN 1 \"a=1\"", "STDIN_END 1", "EOF");
     }
 
+    @Test
+    void aBeginRequestWrittenAheadWaitsForTheCurrentRequestToComplete() {
+        byte[] input = SpecVectors.concat(BEGIN, PARAMS, STDIN, BEGIN, PARAMS, STDIN);
+        assertThat(decode(new AppHarness().completeOnAwait().endOfInput(), input)).containsExactly(
+                "BEGIN 1 RESPONDER code=1 keepConn=true", PARAMS_EVENT, "STDIN 1 \"a=1\"", "STDIN_END 1", "AWAIT 1",
+                "BEGIN 1 RESPONDER code=1 keepConn=true", PARAMS_EVENT, "STDIN 1 \"a=1\"", "STDIN_END 1", "EOF");
+    }
+
+    @Test
+    void aBeginRequestWrittenAheadFailsWhenTheCurrentRequestStaysActive() {
+        byte[] input = SpecVectors.concat(BEGIN, PARAMS, STDIN, BEGIN);
+        assertThat(decode(new AppHarness().endOfInput(), input)).containsExactly(
+                "BEGIN 1 RESPONDER code=1 keepConn=true", PARAMS_EVENT, "STDIN 1 \"a=1\"", "STDIN_END 1", "AWAIT 1",
+                "FAIL DUPLICATE_REQUEST_ID id=1 type=1 offset=" + (BEGIN.length + PARAMS.length + STDIN.length),
+                "TERMINAL");
+    }
+
     // ---- one typed failure each ------------------------------------------------------------------------------
 
     static Stream<Arguments> failures() {

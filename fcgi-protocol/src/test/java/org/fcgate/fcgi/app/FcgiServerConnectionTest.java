@@ -19,7 +19,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.fcgate.fcgi.client.ClientRequestEncoder;
 import org.fcgate.fcgi.client.FcgiConnection;
+import org.fcgate.fcgi.client.ResponseListener;
 import org.fcgate.fcgi.protocol.ProtocolStatus;
 import org.fcgate.fcgi.protocol.Role;
 import org.junit.jupiter.api.Test;
@@ -66,6 +68,67 @@ class FcgiServerConnectionTest {
 
             assertThat(bodies).containsExactly("request 1", "request 2", "request 3", "request 4");
             assertThat(f.server().connectionsAccepted()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A web server that writes its next request ahead on the kept connection (fcgate's {@code write_ahead}) while the
+     * current one is still being served: the reader, which keeps reading during a request, waits for the current
+     * request's END_REQUEST instead of failing the connection on the id still in use; both answers come in order.
+     */
+    @ParameterizedTest
+    @EnumSource(ServerFixture.Transport.class)
+    void aRequestWrittenAheadIsServedAfterTheCurrentOne(ServerFixture.Transport transport) throws Exception {
+        CountDownLatch firstRunning = new CountDownLatch(1);
+        CountDownLatch finishFirst = new CountDownLatch(1);
+        FcgiHandler handler = (req, resp) -> {
+            String query = req.param("QUERY_STRING");
+            if (query.equals("first")) {
+                firstRunning.countDown();
+                try {
+                    finishFirst.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            resp.contentType("text/plain");
+            resp.body().write(("answer to " + query).getBytes(StandardCharsets.UTF_8));
+        };
+        try (ServerFixture f = ServerFixture.start(transport, dir, handler);
+             FcgiConnection c = f.connect()) {
+            ResponseRecorder first = new ResponseRecorder();
+            ResponseRecorder second = new ResponseRecorder();
+            c.decoder().register(1, new ResponseListener() {
+                @Override
+                public void onStdout(ByteBuffer chunk) {
+                    first.onStdout(chunk);
+                }
+
+                @Override
+                public void onStderr(ByteBuffer chunk) {
+                    first.onStderr(chunk);
+                }
+
+                @Override
+                public void onEnd(int appStatus, ProtocolStatus status) {
+                    first.onEnd(appStatus, status);
+                    c.decoder().register(1, second); // the id is reused at once, as the gateway does
+                }
+            });
+            c.writeRaw(ClientRequestEncoder.encode(1, Role.RESPONDER, true, params("first"), ByteBuffer.allocate(0)));
+            assertThat(firstRunning.await(30, TimeUnit.SECONDS)).isTrue();
+            c.writeRaw(ClientRequestEncoder.encode(1, Role.RESPONDER, true, params("second"), ByteBuffer.allocate(0)));
+            finishFirst.countDown();
+            while (!second.ended()) {
+                c.readSome();
+            }
+
+            assertThat(first.status).isEqualTo(ProtocolStatus.REQUEST_COMPLETE);
+            assertThat(first.bodyText()).isEqualTo("answer to first");
+            assertThat(second.status).isEqualTo(ProtocolStatus.REQUEST_COMPLETE);
+            assertThat(second.bodyText()).isEqualTo("answer to second");
+            assertThat(f.server().connectionsAccepted()).isEqualTo(1);
+            assertThat(f.server().protocolErrors()).isZero();
         }
     }
 

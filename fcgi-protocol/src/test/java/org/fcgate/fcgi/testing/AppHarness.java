@@ -20,6 +20,7 @@ public final class AppHarness {
     private FcgiLimits limits = FcgiLimits.DEFAULTS;
     private boolean endOfInput;
     private boolean completeOnStdinEnd;
+    private boolean completeOnAwait;
     private boolean keepBytes;
     /** The PARAMS of each request id from the last run. */
     public final Map<Integer, Params> params = new HashMap<>();
@@ -38,6 +39,15 @@ public final class AppHarness {
     /** Plays an application that writes END_REQUEST (and calls {@code complete}) as soon as STDIN ends. */
     public AppHarness completeOnStdinEnd() {
         completeOnStdinEnd = true;
+        return this;
+    }
+
+    /**
+     * Plays an application that finishes a request while a BEGIN_REQUEST written ahead waits for it: records
+     * {@code AWAIT id} and completes the id.
+     */
+    public AppHarness completeOnAwait() {
+        completeOnAwait = true;
         return this;
     }
 
@@ -74,6 +84,15 @@ public final class AppHarness {
                 if (completeOnStdinEnd) {
                     self[0].complete(requestId);
                 }
+            }
+
+            @Override
+            public boolean awaitCompletion(int requestId) {
+                t.event("AWAIT " + requestId);
+                if (completeOnAwait) {
+                    self[0].complete(requestId);
+                }
+                return completeOnAwait;
             }
 
             @Override
