@@ -74,8 +74,9 @@ public final class CgiEnvironment {
     private static final byte[] HTTPS = ascii("HTTPS");
     private static final byte[] REDIRECT_STATUS = ascii("REDIRECT_STATUS");
     private static final byte[] HTTP_ = ascii("HTTP_");
-    /** First capacity of a request's encoded params: a browser request's fit without growing. */
-    private static final int INITIAL_BYTES = 2048;
+    /** First capacity of a request's encoded params: the fixed variables, then a guess per header (they grow). */
+    private static final int FIXED_BYTES = 512;
+    private static final int BYTES_PER_HEADER = 64;
 
     private CgiEnvironment() {
     }
@@ -89,8 +90,10 @@ public final class CgiEnvironment {
      * @param maxParamsBytes {@code FcgiLimits.maxParamsBytes()}
      */
     public static Result build(UpstreamRequest r, long contentLength, CgiOptions options, int maxParamsBytes) {
-        Env env = new Env(maxParamsBytes);
         HttpHeaders headers = r.head().headers();
+        String root = r.documentRoot().toString();
+        Env env = new Env(maxParamsBytes, FIXED_BYTES + 2 * (r.head().uri().length() + root.length())
+                + BYTES_PER_HEADER * headers.size());
         InetSocketAddress remote = inet(r.remote());
         InetSocketAddress local = inet(r.local());
         InetAddress peer = remote != null ? remote.getAddress() : null;
@@ -99,7 +102,6 @@ public final class CgiEnvironment {
         if (trustedPeer && headers.contains("X-Forwarded-For")) {
             client = options.trustedProxies().clientBehind(peer, headers.getAll("X-Forwarded-For"));
         }
-        String root = r.documentRoot().toString();
         String pathInfo = r.script().pathInfo();
 
         env.add(GATEWAY_INTERFACE, "CGI/1.1");
@@ -367,13 +369,14 @@ public final class CgiEnvironment {
 
     /** The params being built, with their encoded size tracked against the limit. */
     private static final class Env {
-        final EncodedParams params = new EncodedParams(INITIAL_BYTES);
+        final EncodedParams params;
         final int limit;
         long bytes;
         boolean tooLarge;
 
-        Env(int limit) {
+        Env(int limit, int initialBytes) {
             this.limit = limit;
+            this.params = new EncodedParams(Math.min(initialBytes, limit));
         }
 
         void add(byte[] name, String value) {
