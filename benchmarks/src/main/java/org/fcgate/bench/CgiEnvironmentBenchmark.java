@@ -78,7 +78,7 @@ public class CgiEnvironmentBenchmark {
             throw new IllegalStateException("params too large: " + r);
         }
         out.clear();
-        ClientRequestEncoder.writeHead(out, 1, Role.RESPONDER, true, built.params());
+        ClientRequestEncoder.writeHead(out, 1, Role.RESPONDER, true, built.encoded());
         return out.position();
     }
 }

@@ -1,6 +1,7 @@
 package org.fcgate.fcgi.client;
 
 import java.nio.ByteBuffer;
+import org.fcgate.fcgi.params.EncodedParams;
 import org.fcgate.fcgi.params.Params;
 import org.fcgate.fcgi.params.ParamsEncoder;
 import org.fcgate.fcgi.protocol.Fcgi;
@@ -26,6 +27,17 @@ public final class ClientRequestEncoder {
     public static void writeHead(ByteBuffer dst, int requestId, Role role, boolean keepConn, Params params) {
         RecordEncoder.beginRequest(dst, requestId, role, keepConn);
         ParamsEncoder.writeRecords(dst, RecordType.PARAMS, requestId, params.pairs());
+    }
+
+    /** Bytes of BEGIN_REQUEST plus the whole PARAMS stream of pairs already encoded. */
+    public static int headSize(EncodedParams params) {
+        return RecordEncoder.recordSize(Fcgi.FIXED_BODY_LEN) + params.recordsSize();
+    }
+
+    /** Writes BEGIN_REQUEST and the whole PARAMS stream of pairs already encoded: the same bytes as for a Params. */
+    public static void writeHead(ByteBuffer dst, int requestId, Role role, boolean keepConn, EncodedParams params) {
+        RecordEncoder.beginRequest(dst, requestId, role, keepConn);
+        params.writeRecords(dst, RecordType.PARAMS, requestId);
     }
 
     /** Writes the remaining bytes of {@code body} as STDIN records; {@link #writeStdinEnd} closes the stream. */

@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 import org.fcgate.fcgi.client.ClientRequestEncoder;
 import org.fcgate.fcgi.client.ResponseHeadParser;
 import org.fcgate.fcgi.client.ResponseListener;
-import org.fcgate.fcgi.params.Params;
+import org.fcgate.fcgi.params.EncodedParams;
 import org.fcgate.fcgi.protocol.Fcgi;
 import org.fcgate.fcgi.protocol.FcgiProtocolException;
 import org.fcgate.fcgi.protocol.ProtocolStatus;
@@ -94,7 +94,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
     private RequestBody body;
     private CompositeByteBuf pendingStdin;
     private boolean bodyEnded;
-    private Params params;
+    private EncodedParams params;
     private Runnable cancelOpen;
     private Backend.Session session;
     private Channel backend;
@@ -188,7 +188,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
                     + tooLarge.limit(), Optional.empty());
             return;
         }
-        params = ((CgiEnvironment.Result.Built) env).params();
+        params = ((CgiEnvironment.Result.Built) env).encoded();
         bodyLength = contentLength;
         open(Attempt.FIRST);
     }
@@ -298,7 +298,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
 
     /** BEGIN_REQUEST, PARAMS and STDIN (all of it when it is in memory or streamed so far), flushed. */
     private void writeRequest(Backend.Session s) {
-        Params p = params; // kept for a retry (StaleConnection)
+        EncodedParams p = params; // kept for a retry (StaleConnection)
         s.begin();
         backend.write(encode(ClientRequestEncoder.headSize(p),
                 dst -> ClientRequestEncoder.writeHead(dst, REQUEST_ID, Role.RESPONDER, s.keepConn(), p)));

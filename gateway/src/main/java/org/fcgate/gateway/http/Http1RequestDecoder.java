@@ -18,9 +18,9 @@ import org.fcgate.gateway.error.RejectedException;
  * Netty adapter for {@link RequestFramer} that owns the connection's read demand (the channel runs with
  * {@code AUTO_READ=false}) and its read timeouts.
  *
- * <p>Flow: it asks for bytes only while a request is being received. Once a request is complete it
- * <em>pauses</em>: pipelined bytes stay in its buffer and the socket is not read (TCP backpressure) until the
- * exchange handler calls {@link #resume} after the response has been written. Responses therefore go out in request
+ * <p>Flow: it asks for bytes while a request is being received. Once a request is complete it <em>pauses</em>:
+ * nothing more is parsed, and once the first bytes of a next request are buffered the socket is not read (TCP
+ * backpressure) until the exchange handler calls {@link #resume} after the response has been written. Responses therefore go out in request
  * order and never interleave (RFC 9112 §9.3.2), and a request after a {@code Connection: close} or a refused one is
  * never parsed. Unlike {@link ByteToMessageDecoder}, which decodes everything it holds in one go, this is why the
  * class is not a ByteToMessageDecoder (it only borrows its cumulator).
@@ -95,7 +95,7 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
         markIdle(false); // a request has begun: no longer reclaimable (nginx: ngx_reusable_connection(c, 0))
         buffer = buffer == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), buffer, in);
         if (phase == Phase.PAUSED) {
-            return; // a read that was already in flight when we paused; kept for after the response
+            return; // the start of a pipelined request: kept for after the response, and reading stops
         }
         if (phase == Phase.KEEPALIVE) {
             enter(Phase.HEAD);
@@ -108,11 +108,25 @@ public final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        boolean wantsBytes = phase != Phase.PAUSED && phase != Phase.FAILED;
-        if (wantsBytes && ctx.channel().isActive()) {
+        if (wantsBytes() && ctx.channel().isActive()) {
             ctx.read();
         }
         ctx.fireChannelReadComplete();
+    }
+
+    /**
+     * While a request is being answered (PAUSED) reading goes on until the first byte of a next one is buffered: the
+     * read interest then stays registered across the exchange, where removing it after each request and adding it
+     * back for the next cost two {@code epoll_ctl} calls per request with Netty's epoll transport. A pipelined
+     * request's bytes stop it, so at most one read is held while paused (TCP backpressure, as before), and nothing is
+     * parsed before {@link #resume}.
+     */
+    private boolean wantsBytes() {
+        return switch (phase) {
+            case PAUSED -> buffer == null || !buffer.isReadable();
+            case FAILED -> false;
+            default -> true;
+        };
     }
 
     /**

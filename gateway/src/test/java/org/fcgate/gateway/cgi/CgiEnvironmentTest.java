@@ -6,12 +6,16 @@ import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.fcgate.fcgi.params.Params;
+import org.fcgate.fcgi.params.ParamsEncoder;
 import org.fcgate.fcgi.protocol.FcgiLimits;
+import org.fcgate.fcgi.protocol.RecordType;
 import org.fcgate.gateway.path.RequestPath;
 import org.fcgate.gateway.path.ScriptResolver;
 import org.fcgate.gateway.upstream.UpstreamRequest;
@@ -135,6 +139,56 @@ class CgiEnvironmentTest {
                 FcgiLimits.DEFAULT_MAX_PARAMS_BYTES);
         List<Params.Pair> pairs = b.params().pairs();
         assertThat(pairs.get(pairs.size() - 1).toString()).isEqualTo("PHP_VALUE=display_errors=0");
+    }
+
+    /**
+     * The whole environment in order, for headers that each occur once (written straight into the params) and for
+     * repeated ones (joined first): the pairs and the PARAMS bytes are those ParamsEncoder writes for that list.
+     */
+    @Test
+    void wholeEnvironmentInOrderAndItsRecordBytes() throws Exception {
+        var once = request("GET", "/sub/test.php?x=1", "", 0, "Host", "app.example", "User-Agent", "t/1 \u00e9",
+                "X-Forwarded-For", "6.6.6.6", "Forwarded", "for=6.6.6.6", "proxy", "http://evil", "Bad.Name", "1",
+                "accept", "*/*");
+        assertWholeEnvironment(once, "*/*");
+        var repeated = request("GET", "/sub/test.php?x=1", "", 0, "Host", "app.example", "User-Agent", "t/1 \u00e9",
+                "X-Forwarded-For", "6.6.6.6", "Forwarded", "for=6.6.6.6", "proxy", "http://evil", "Bad.Name", "1",
+                "accept", "*/*", "Accept", "text/html");
+        assertWholeEnvironment(repeated, "*/*, text/html");
+    }
+
+    private static void assertWholeEnvironment(UpstreamRequest r, String accept) {
+        CgiEnvironment.Result.Built b = (CgiEnvironment.Result.Built) CgiEnvironment.build(r, 0,
+                CgiOptions.defaults(), FcgiLimits.DEFAULT_MAX_PARAMS_BYTES);
+        Params expected = Params.builder()
+                .add("GATEWAY_INTERFACE", "CGI/1.1")
+                .add("SERVER_SOFTWARE", CgiOptions.DEFAULT_SERVER_SOFTWARE)
+                .add("SERVER_NAME", "app.example")
+                .add("SERVER_ADDR", "127.0.0.1")
+                .add("SERVER_PORT", "8080")
+                .add("SERVER_PROTOCOL", "HTTP/1.1")
+                .add("REQUEST_METHOD", "GET")
+                .add("REQUEST_URI", "/sub/test.php?x=1")
+                .add("DOCUMENT_URI", "/sub/test.php")
+                .add("DOCUMENT_ROOT", "/srv/www")
+                .add("SCRIPT_NAME", "/sub/test.php")
+                .add("SCRIPT_FILENAME", "/srv/www/sub/test.php")
+                .add("QUERY_STRING", "x=1")
+                .add("REMOTE_ADDR", "192.0.2.7")
+                .add("REMOTE_PORT", "5555")
+                .add("REDIRECT_STATUS", "200")
+                .add("HTTP_HOST", "app.example")
+                .add("HTTP_USER_AGENT".getBytes(StandardCharsets.US_ASCII),
+                        "t/1 \u00e9".getBytes(StandardCharsets.ISO_8859_1))
+                .add("HTTP_X_FORWARDED_FOR", "192.0.2.7")
+                .add("HTTP_FORWARDED", "for=192.0.2.7")
+                .add("HTTP_ACCEPT", accept)
+                .build();
+        assertThat(b.params().pairs()).containsExactlyElementsOf(expected.pairs());
+        ByteBuffer wire = ByteBuffer.allocate(b.encoded().recordsSize());
+        b.encoded().writeRecords(wire, RecordType.PARAMS, 1);
+        assertThat(wire.array()).isEqualTo(ParamsEncoder.encode(1, expected).array());
+        assertThat(b.encodedBytes()).isEqualTo(ParamsEncoder.contentSize(expected.pairs()));
     }
 
     @Test
