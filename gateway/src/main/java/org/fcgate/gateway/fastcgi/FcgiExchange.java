@@ -504,7 +504,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         if (why == Revocation.NOT_STARTED && state == State.AHEAD) {
             // Written ahead on a child whose current request did not complete: it never ran here, so it is asked for
             // again whatever its method, once and never ahead. The connection was its predecessor's: left alone.
-            LOG.info("request written ahead never started upstream={} pid={} uri={}; asking the pool again",
+            LOG.info("request written ahead never started upstream={} pid={} uri={}; asking again",
                     upstream.name(), session.pid(), request.uri());
             session = null;
             backend = null;

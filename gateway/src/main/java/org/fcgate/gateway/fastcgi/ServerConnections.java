@@ -674,7 +674,8 @@ final class ServerConnections implements ExternalServer {
                 synchronized (ServerConnections.this) {
                     next = pooled.ahead;
                     pooled.ahead = null;
-                    promote = next != null && reusable && !next.abandoned && !closed && pooled.channel.isActive();
+                    // Even after close() (a reload): the promoted request runs here, its connection closes once it ends.
+                    promote = next != null && reusable && !next.abandoned && pooled.channel.isActive();
                     if (promote) {
                         pooled.current = next;
                         pooled.currentSince = System.nanoTime();
