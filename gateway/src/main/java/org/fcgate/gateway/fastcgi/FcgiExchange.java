@@ -447,7 +447,14 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         if (state == State.RUNNING && cause instanceof SendTimeoutHandler.SendTimeoutException) {
             backendFailed(Reason.BACKEND_TIMEOUT, cause.getMessage()); // send_timeout: 504, as nginx
         } else if (state == State.RUNNING) {
-            backendFailed(Reason.BACKEND_FAILED, "backend I/O error: " + cause);
+            // A managed child taken back (request_timeout) and killed with a request written ahead still unread in its
+            // socket resets the connection: the revocation says why, as in backendInactive.
+            Revocation why = session.revoked().getNow(null);
+            if (why != null) {
+                revoked(why);
+            } else {
+                backendFailed(Reason.BACKEND_FAILED, "backend I/O error: " + cause);
+            }
         }
     }
 
