@@ -13,6 +13,7 @@ fcgate-cgi|fcgate with its own managed php-cgi pool (static, N children)|cgi-dir
 fcgate-cgi-ahead|fcgate-cgi with write_ahead: 50ms (the next request written on a busy child's kept connection)|cgi-direct|hello sleep post
 fcgate-fpm|fcgate in front of php-fpm with the defaults (keep_conn off: a connection per request)|fpm-direct|hello sleep post
 fcgate-fpm-keep|fcgate in front of php-fpm as recommended (keep_conn on, max_conns_per_server N: a kept connection per worker, requests queued in fcgate)|fpm-direct|hello sleep post
+fcgate-fpm-keep-ahead|fcgate-fpm-keep with write_ahead: 50ms (the next request written on a busy worker's kept connection)|fpm-direct|hello sleep post
 nginx-fpm|nginx (worker_processes auto) + php-fpm, fastcgi_keep_conn off (a connection per request)|fpm-direct|hello sleep post static-1k static-100k
 nginx-fpm-keep|nginx + php-fpm with fastcgi_keep_conn on and an upstream keepalive cache of N|fpm-direct|hello sleep post
 apache-event-fpm|Apache 2.4 event MPM + mod_proxy_fcgi + php-fpm|fpm-direct|hello sleep post static-1k static-100k
@@ -61,6 +62,7 @@ start_stack() {
         fcgate-cgi-ahead) start_fcgate "$dir" cgi-ahead "$capacity" ;;
         fcgate-fpm) start_php_fpm "$dir" && start_fcgate "$dir" fpm "$capacity" ;;
         fcgate-fpm-keep) start_php_fpm "$dir" && start_fcgate "$dir" fpm-keep "$capacity" ;;
+        fcgate-fpm-keep-ahead) start_php_fpm "$dir" && start_fcgate "$dir" fpm-keep-ahead "$capacity" ;;
         nginx-fpm) start_php_fpm "$dir" && start_nginx "$dir" fpm "$capacity" ;;
         nginx-fpm-keep) start_php_fpm "$dir" && start_nginx "$dir" fpm-keep "$capacity" ;;
         apache-event-fpm) start_php_fpm "$dir" && start_apache "$dir" event fpm "$capacity" ;;
@@ -370,17 +372,19 @@ keepalive_timeout: ${IDLE_KEEPALIVE}s"
     max_requests: 0
 $user_lines
     env: {PHP_FCGI_CHILDREN: 0, PHP_FCGI_MAX_REQUESTS: 0}" ;;
-        fpm | fpm-keep)
-            local keep=off conns=32
-            if [ "$upstream" = fpm-keep ]; then
+        fpm | fpm-keep | fpm-keep-ahead)
+            local keep=off conns=32 ahead=off
+            if [ "$upstream" != fpm ]; then
                 keep=on
                 conns=$WORKERS
             fi
+            [ "$upstream" = fpm-keep-ahead ] && ahead=50ms
             backend="fastcgi_servers:
   php:
     addresses: [\"unix:$FPM_SOCK\"]
     keep_conn: $keep
-    max_conns_per_server: $conns" ;;
+    max_conns_per_server: $conns
+    write_ahead: $ahead" ;;
     esac
     if [ "$upstream" != none ]; then
         route="  - match: {extension: [.php]}

@@ -51,6 +51,6 @@ final class UpstreamFactory {
         e.addresses().forEach(a -> addresses.add(BackendAddress.of(a)));
         return ExternalServerOptions.of(e.name(), addresses).withMaxConnections(e.maxConnsPerServer())
                 .withKeepAlive(e.keepConn()).withIdleTimeout(e.idleTimeout()).withSendTimeout(e.sendTimeout())
-                .withFailover(e.failover());
+                .withFailover(e.failover()).withWriteAhead(e.writeAhead());
     }
 }

@@ -61,14 +61,21 @@ public sealed interface UpstreamConfig {
      * @param readTimeout       silence from the server while a response is due ({@code fastcgi_read_timeout})
      * @param sendTimeout       the server not taking request bytes ({@code fastcgi_send_timeout})
      * @param failover          tries on other servers, ejection and active health checks (groups of two or more)
+     * @param writeAhead        with {@code keepConn}: a request that would wait for a connection may be written on a
+     *                          busy kept one whose current request runs for less than this ({@code write_ahead});
+     *                          {@link Duration#ZERO} is off, the default
      */
     record External(String name, List<FastCgiAddress> addresses, boolean keepConn, int maxConnsPerServer,
                     Duration idleTimeout, Duration connectTimeout, Duration readTimeout, Duration sendTimeout,
-                    Failover failover)
+                    Failover failover, Duration writeAhead)
             implements UpstreamConfig {
         public External {
             addresses = List.copyOf(addresses);
             Objects.requireNonNull(failover, "failover");
+            Objects.requireNonNull(writeAhead, "writeAhead");
+            if (writeAhead.isNegative()) {
+                throw new IllegalArgumentException("write_ahead (" + writeAhead + ") must not be negative");
+            }
             if (addresses.isEmpty()) {
                 throw new IllegalArgumentException("fastcgi_server '" + name + "' needs at least one address");
             }
@@ -83,6 +90,14 @@ public sealed interface UpstreamConfig {
             requirePositive("connect_timeout", connectTimeout);
             requirePositive("read_timeout", readTimeout);
             requirePositive("send_timeout", sendTimeout);
+        }
+
+        /** With {@code write_ahead} off. */
+        public External(String name, List<FastCgiAddress> addresses, boolean keepConn, int maxConnsPerServer,
+                        Duration idleTimeout, Duration connectTimeout, Duration readTimeout, Duration sendTimeout,
+                        Failover failover) {
+            this(name, addresses, keepConn, maxConnsPerServer, idleTimeout, connectTimeout, readTimeout, sendTimeout,
+                    failover, Duration.ZERO);
         }
 
         /** With the default {@link Failover}. */

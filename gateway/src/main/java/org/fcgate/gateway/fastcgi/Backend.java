@@ -32,8 +32,9 @@ interface Backend {
 
     /**
      * As {@link #open(EventLoop, org.fcgate.pool.status.RequestInfo, Callback)}, for a request that may be written
-     * ahead on a busy managed child's kept connection (its pool's {@code write_ahead}): its whole body is in memory
-     * and small, so it can be sent again should that child never start it. The session then says
+     * ahead on a busy managed child's kept connection (its pool's {@code write_ahead}), or on a busy kept connection to
+     * an external server at its connection cap (the group's {@code write_ahead}): its whole body is in memory and
+     * small, so it can be sent again should the child or server never start it. The session then says
      * {@link Session#ahead()}.
      */
     default Runnable openMayGoAhead(EventLoop loop, org.fcgate.pool.status.RequestInfo request, Callback callback) {
@@ -107,7 +108,8 @@ interface Backend {
         }
 
         /**
-         * Whether the connection is a busy child's, behind its current request: write the whole request at once, but
+         * Whether the connection is busy (a managed child's, or a kept one to an external server), behind its current
+         * request: write the whole request at once, but
          * attach to the handler and read only once {@link #whenPromoted} runs. A session that is not ahead is
          * promoted already.
          */
@@ -118,7 +120,7 @@ interface Backend {
         /**
          * Runs {@code then} on the channel's loop once the request before this one on the connection completed
          * (normally inside the read of its END_REQUEST, so the rest of that read is parsed for this request), or at
-         * once when it did already. Never runs if the child is lost first: {@link #revoked()} then says
+         * once when it did already. Never runs if the child or connection is lost first: {@link #revoked()} then says
          * {@link Revocation#NOT_STARTED}.
          */
         default void whenPromoted(Runnable then) {
@@ -140,7 +142,10 @@ interface Backend {
             return Optional.empty();
         }
 
-        /** Completes if a managed pool takes the child back mid-request; never for external servers. */
+        /**
+         * Completes if a managed pool takes the child back mid-request; for external servers only with
+         * {@link Revocation#NOT_STARTED}, for a session ahead whose current request did not complete.
+         */
         CompletableFuture<Revocation> revoked();
 
         /** BEGIN_REQUEST is about to go out: from here the request counts as sent to the server (its meters). */

@@ -24,10 +24,14 @@ import org.fcgate.gateway.config.GatewayDefaults;
  * @param sendTimeout    request bytes waiting to be written and none taken by the server for this long → 504
  *                       ({@link SendTimeoutHandler}); nginx's {@code fastcgi_send_timeout}
  * @param failover       tries on other servers, ejection, active health checks (groups of two or more servers)
+ * @param writeAhead     {@code write_ahead}: with {@code keepAlive}, a request that would wait for a slot may be
+ *                       written on a busy kept connection behind its current request when that one runs for less
+ *                       than this; {@link Duration#ZERO} is off (the default)
  */
 public record ExternalServerOptions(String name, List<BackendAddress> addresses, int maxConnections,
                                     boolean keepAlive, Duration idleTimeout, Duration queueTimeout,
-                                    Duration retryAfter, Duration sendTimeout, Failover failover) {
+                                    Duration retryAfter, Duration sendTimeout, Failover failover,
+                                    Duration writeAhead) {
 
     // One source for the defaults the YAML file and the serve flags share.
     public static final int DEFAULT_MAX_CONNECTIONS = GatewayDefaults.FASTCGI_MAX_CONNS_PER_SERVER;
@@ -41,6 +45,7 @@ public record ExternalServerOptions(String name, List<BackendAddress> addresses,
         addresses = List.copyOf(addresses);
         Objects.requireNonNull(failover, "failover");
         Objects.requireNonNull(sendTimeout, "sendTimeout");
+        Objects.requireNonNull(writeAhead, "writeAhead");
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("[upstream " + name + "] needs at least one FastCGI address");
         }
@@ -54,6 +59,10 @@ public record ExternalServerOptions(String name, List<BackendAddress> addresses,
         if (idleTimeout.isNegative() || queueTimeout.isNegative() || retryAfter.isNegative()) {
             throw new IllegalArgumentException("[upstream " + name + "] durations must not be negative");
         }
+        if (writeAhead.isNegative()) {
+            throw new IllegalArgumentException("[upstream " + name + "] write ahead (" + writeAhead
+                    + ") must not be negative");
+        }
         if (sendTimeout.isZero() || sendTimeout.isNegative()) {
             throw new IllegalArgumentException("[upstream " + name + "] send timeout (" + sendTimeout
                     + ") must be positive");
@@ -63,32 +72,43 @@ public record ExternalServerOptions(String name, List<BackendAddress> addresses,
     public static ExternalServerOptions of(String name, List<BackendAddress> addresses) {
         return new ExternalServerOptions(name, addresses, DEFAULT_MAX_CONNECTIONS, DEFAULT_KEEP_ALIVE,
                 DEFAULT_IDLE_TIMEOUT, DEFAULT_QUEUE_TIMEOUT, DEFAULT_RETRY_AFTER, DEFAULT_SEND_TIMEOUT,
-                Failover.defaults());
+                Failover.defaults(), Duration.ZERO);
     }
 
     public ExternalServerOptions withMaxConnections(int n) {
         return new ExternalServerOptions(name, addresses, n, keepAlive, idleTimeout, queueTimeout, retryAfter,
-                sendTimeout, failover);
+                sendTimeout, failover, writeAhead);
     }
 
     public ExternalServerOptions withKeepAlive(boolean on) {
         return new ExternalServerOptions(name, addresses, maxConnections, on, idleTimeout, queueTimeout, retryAfter,
-                sendTimeout, failover);
+                sendTimeout, failover, writeAhead);
     }
 
     public ExternalServerOptions withIdleTimeout(Duration d) {
         return new ExternalServerOptions(name, addresses, maxConnections, keepAlive, d, queueTimeout, retryAfter,
-                sendTimeout, failover);
+                sendTimeout, failover, writeAhead);
     }
 
     public ExternalServerOptions withFailover(Failover f) {
         return new ExternalServerOptions(name, addresses, maxConnections, keepAlive, idleTimeout, queueTimeout,
-                retryAfter, sendTimeout, f);
+                retryAfter, sendTimeout, f, writeAhead);
     }
 
     public ExternalServerOptions withSendTimeout(Duration d) {
         return new ExternalServerOptions(name, addresses, maxConnections, keepAlive, idleTimeout, queueTimeout,
-                retryAfter, d, failover);
+                retryAfter, d, failover, writeAhead);
+    }
+
+    /** With {@code write_ahead} (off: {@link Duration#ZERO}); it takes effect only with {@code keepAlive}. */
+    public ExternalServerOptions withWriteAhead(Duration d) {
+        return new ExternalServerOptions(name, addresses, maxConnections, keepAlive, idleTimeout, queueTimeout,
+                retryAfter, sendTimeout, failover, d);
+    }
+
+    /** Whether a request may be written ahead on a busy kept connection. */
+    boolean writesAhead() {
+        return keepAlive && !writeAhead.isZero() && !writeAhead.isNegative();
     }
 
     /** Whether servers are tracked at all: a group of one is never taken out of service (nginx does the same). */

@@ -62,19 +62,25 @@ final class ExternalServersBackend implements Backend {
 
     @Override
     public Runnable open(EventLoop loop, String uri, Callback callback) {
-        return open(loop, callback, false, List.of());
+        return open(loop, callback, false, List.of(), false);
+    }
+
+    /** At its server's cap, it may be written ahead on a busy kept connection ({@code write_ahead}). */
+    @Override
+    public Runnable openMayGoAhead(EventLoop loop, org.fcgate.pool.status.RequestInfo request, Callback callback) {
+        return open(loop, callback, false, List.of(), options.writesAhead());
     }
 
     @Override
     public Runnable openFresh(EventLoop loop, String uri, List<BackendAddress> failedOn, Callback callback) {
-        return open(loop, callback, true, failedOn);
+        return open(loop, callback, true, failedOn, false);
     }
 
     @Override
     public Runnable openAnother(EventLoop loop, String uri, List<BackendAddress> failedOn, Callback callback) {
         BackendAddress last = failedOn.get(failedOn.size() - 1);
         servers.stream().filter(s -> s.address().equals(last)).forEach(s -> s.health().retried());
-        return open(loop, callback, false, failedOn);
+        return open(loop, callback, false, failedOn, false);
     }
 
     @Override
@@ -88,7 +94,8 @@ final class ExternalServersBackend implements Backend {
         return options.failover().maxTries();
     }
 
-    private Runnable open(EventLoop loop, Callback callback, boolean fresh, List<BackendAddress> avoid) {
+    private Runnable open(EventLoop loop, Callback callback, boolean fresh, List<BackendAddress> avoid,
+                          boolean mayGoAhead) {
         long now = System.nanoTime();
         int chosen = pick(next, servers.size(),
                 i -> !avoid.contains(servers.get(i).address()) && servers.get(i).health().available(now),
@@ -99,7 +106,7 @@ final class ExternalServersBackend implements Backend {
             loop.execute(() -> callback.failed(none));
             return () -> { };
         }
-        return servers.get(chosen).acquire(loop, callback, fresh);
+        return servers.get(chosen).acquire(loop, callback, fresh, mayGoAhead);
     }
 
     /**

@@ -447,7 +447,14 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         if (state == State.RUNNING && cause instanceof SendTimeoutHandler.SendTimeoutException) {
             backendFailed(Reason.BACKEND_TIMEOUT, cause.getMessage()); // send_timeout: 504, as nginx
         } else if (state == State.RUNNING) {
-            backendFailed(Reason.BACKEND_FAILED, "backend I/O error: " + cause);
+            // A managed child taken back (request_timeout) and killed with a request written ahead still unread in its
+            // socket resets the connection: the revocation says why, as in backendInactive.
+            Revocation why = session.revoked().getNow(null);
+            if (why != null) {
+                revoked(why);
+            } else {
+                backendFailed(Reason.BACKEND_FAILED, "backend I/O error: " + cause);
+            }
         }
     }
 
@@ -504,7 +511,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
         if (why == Revocation.NOT_STARTED && state == State.AHEAD) {
             // Written ahead on a child whose current request did not complete: it never ran here, so it is asked for
             // again whatever its method, once and never ahead. The connection was its predecessor's: left alone.
-            LOG.info("request written ahead never started upstream={} pid={} uri={}; asking the pool again",
+            LOG.info("request written ahead never started upstream={} pid={} uri={}; asking again",
                     upstream.name(), session.pid(), request.uri());
             session = null;
             backend = null;

@@ -30,6 +30,15 @@ import org.fcgate.pool.Revocation;
  *
  * <p>What requests see of the server goes to its {@link ServerHealth}: a failed connect, and a request that the server
  * failed before answering ({@link Backend.Session#releaseFailed}), count as failures; an END_REQUEST resets them.
+ *
+ * <p>{@code write_ahead} (with keep_conn): a request that would wait for a slot, whose body is small and in memory, may
+ * instead be written on a busy kept connection on its own event loop, behind a current request that is fully written,
+ * has nothing ahead of it and runs for less than the duration (the youngest such one). The server reads it when it
+ * has written the current one's END_REQUEST (php-fpm and php-cgi read a kept connection's next request only then);
+ * it is promoted in that END_REQUEST's read ({@link Backend.Session#whenPromoted}). If the current request fails or
+ * the connection is lost first, the one ahead is revoked {@link Revocation#NOT_STARTED} and asked for again. Waiters
+ * on a connection's loop are offered its place ahead too, as soon as its current request is written, passing the
+ * waiters before them once at most.
  */
 final class ServerConnections implements ExternalServer {
 
@@ -41,6 +50,9 @@ final class ServerConnections implements ExternalServer {
     private final ServerStats stats;
     private final Map<EventLoop, ArrayDeque<Pooled>> idle = new IdentityHashMap<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    /** Connections lent to a request (write_ahead only: where a request may go ahead). */
+    private final java.util.ArrayList<Pooled> busy = new java.util.ArrayList<>();
+    private final long writeAheadNanos;
     private int open;
     /** Connections in {@link #idle}, on every loop. */
     private int idleCount;
@@ -58,6 +70,7 @@ final class ServerConnections implements ExternalServer {
         this.resolved = address.toSocketAddress(Transport.current()); // resolved once, at start-up
         this.server = server;
         this.options = options;
+        this.writeAheadNanos = server.writesAhead() ? server.writeAhead().toNanos() : 0;
         this.health = new ServerHealth(server.name(), address.toString(), server.failover(), server.tracksHealth(),
                 stats);
     }
@@ -90,16 +103,29 @@ final class ServerConnections implements ExternalServer {
         return open;
     }
 
+    /** Requests waiting for a connection now. */
+    synchronized int waiting() {
+        return waiters.size();
+    }
+
     synchronized int idleConnections() {
         return idleCount;
     }
 
-    /** @param fresh never an idle connection: a new one, evicting an idle one at the cap (the stale-retry case) */
     Runnable acquire(EventLoop loop, Backend.Callback callback, boolean fresh) {
+        return acquire(loop, callback, fresh, false);
+    }
+
+    /**
+     * @param fresh      never an idle connection: a new one, evicting an idle one at the cap (the stale-retry case)
+     * @param mayGoAhead at the cap, it may be written ahead on a busy kept connection on {@code loop} (write_ahead)
+     */
+    Runnable acquire(EventLoop loop, Backend.Callback callback, boolean fresh, boolean mayGoAhead) {
         Pooled reuse = null;
         Pooled move = null;
         Pooled evict = null;
         Waiter waiter = null;
+        PooledSession ahead = null;
         synchronized (this) {
             if (closed) {
                 loop.execute(() -> callback.failed(Backend.Failure.of(Reason.BACKEND_UNAVAILABLE, "upstream closed")));
@@ -114,11 +140,18 @@ final class ServerConnections implements ExternalServer {
                     // at the cap, an idle one on another loop comes here (below)
                 } else if (fresh && (evict = pollAnyIdle()) != null) {
                     // the stale-retry case: its slot goes to a new connection (below)
+                } else if (mayGoAhead && writeAheadNanos > 0 && waiters.isEmpty() && loop.inEventLoop()
+                        && (ahead = grantAhead(loop, System.nanoTime())) != null) {
+                    // written behind the youngest current request on this loop (below)
                 } else {
-                    waiter = new Waiter(loop, callback);
+                    waiter = new Waiter(loop, callback, mayGoAhead && writeAheadNanos > 0);
                     waiters.addLast(waiter);
                 }
             }
+        }
+        if (ahead != null) {
+            callback.opened(ahead); // on loop: no task (Backend#open allows it)
+            return () -> { };
         }
         if (reuse != null) {
             Pooled r = reuse;
@@ -165,7 +198,7 @@ final class ServerConnections implements ExternalServer {
                 if (cancelled[0]) {
                     giveBack(p, true);
                 } else {
-                    callback.opened(new PooledSession(p, false));
+                    callback.opened(lend(p, false));
                 }
             } else {
                 slotFreed();
@@ -186,7 +219,88 @@ final class ServerConnections implements ExternalServer {
             connect(loop, callback);
             return;
         }
-        callback.opened(new PooledSession(p, true));
+        callback.opened(lend(p, true));
+    }
+
+    /** {@code p} goes to one request, as its current one. */
+    private PooledSession lend(Pooled p, boolean reused) {
+        PooledSession s = new PooledSession(p, reused, false);
+        if (writeAheadNanos > 0) {
+            synchronized (this) {
+                p.current = s;
+                p.currentSent = false;
+                p.currentSince = System.nanoTime();
+                busy.add(p);
+            }
+        }
+        return s;
+    }
+
+    /** Whether a request may be written behind {@code p}'s current one now. Guarded by {@code this}. */
+    private boolean takesAhead(Pooled p, long now) {
+        return p.current != null && p.currentSent && p.ahead == null && now - p.currentSince < writeAheadNanos
+                && p.channel.isActive();
+    }
+
+    /** A session ahead on the busy connection on {@code loop} whose current request is the youngest; or null. */
+    private PooledSession grantAhead(EventLoop loop, long now) {
+        Pooled best = null;
+        for (Pooled p : busy) {
+            if (p.channel.eventLoop() == loop && takesAhead(p, now)
+                    && (best == null || p.currentSince - best.currentSince > 0)) {
+                best = p;
+            }
+        }
+        return best == null ? null : grantAhead(best);
+    }
+
+    private PooledSession grantAhead(Pooled p) {
+        PooledSession s = new PooledSession(p, true, true);
+        p.ahead = s;
+        stats.wroteAhead();
+        return s;
+    }
+
+    /**
+     * On {@code p}'s loop, once its current request is written: the first waiter on that loop that may go ahead gets
+     * the place behind it; the waiters before it are passed, each once at most ({@link Waiter#passes}).
+     */
+    private void offerAhead(Pooled p) {
+        Waiter chosen = null;
+        PooledSession s;
+        synchronized (this) {
+            if (waiters.isEmpty() || !takesAhead(p, System.nanoTime())) {
+                return;
+            }
+            EventLoop home = p.channel.eventLoop();
+            for (Waiter w : waiters) {
+                if (w.loop == home && w.mayGoAhead) {
+                    chosen = w;
+                    break;
+                }
+                if (w.passes > 0) {
+                    break;
+                }
+            }
+            if (chosen == null) {
+                return;
+            }
+            for (java.util.Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+                Waiter w = it.next();
+                if (w == chosen) {
+                    it.remove();
+                    break;
+                }
+                w.passes++;
+            }
+            s = grantAhead(p);
+        }
+        Waiter w = chosen;
+        if (w.timer != null) {
+            w.timer.cancel(false);
+        }
+        // A task: we are inside the current request's write (or its predecessor's END_REQUEST read).
+        w.loop.execute(() -> w.callback.opened(s));
     }
 
     /** A request is done with a connection: reuse it, give it to a waiter, or close it. */
@@ -201,7 +315,9 @@ final class ServerConnections implements ExternalServer {
             }
         }
         if (next != null) {
-            next.timer.cancel(false);
+            if (next.timer != null) {
+                next.timer.cancel(false);
+            }
             Waiter w = next;
             if (reusable && w.loop == p.channel.eventLoop()) {
                 // a task, not a call: we are inside the previous request's END_REQUEST, in its decoder
@@ -258,7 +374,9 @@ final class ServerConnections implements ExternalServer {
                 return;
             }
         }
-        next.timer.cancel(false);
+        if (next.timer != null) {
+            next.timer.cancel(false);
+        }
         Waiter w = next;
         w.loop.execute(() -> connect(w.loop, w.callback));
     }
@@ -323,11 +441,15 @@ final class ServerConnections implements ExternalServer {
     private static final class Waiter {
         final EventLoop loop;
         final Backend.Callback callback;
+        final boolean mayGoAhead;
+        /** Times a waiter behind it went ahead; guarded by the ServerConnections. */
+        int passes;
         ScheduledFuture<?> timer;
 
-        Waiter(EventLoop loop, Backend.Callback callback) {
+        Waiter(EventLoop loop, Backend.Callback callback, boolean mayGoAhead) {
             this.loop = loop;
             this.callback = callback;
+            this.mayGoAhead = mayGoAhead;
         }
     }
 
@@ -335,6 +457,15 @@ final class ServerConnections implements ExternalServer {
         final Channel channel;
         final BackendHandler handler;
         ScheduledFuture<?> idleTimer;
+        // write_ahead only, guarded by the ServerConnections:
+        /** The request the connection is lent to (its server reads this one now). */
+        PooledSession current;
+        /** When {@link #current} began (its promotion for one that was ahead). */
+        long currentSince;
+        /** Whether {@link #current} is written whole. */
+        boolean currentSent;
+        /** The request written behind {@link #current}, if any. */
+        PooledSession ahead;
 
         Pooled(Channel channel, BackendHandler handler) {
             this.channel = channel;
@@ -349,7 +480,11 @@ final class ServerConnections implements ExternalServer {
         }
     }
 
-    /** One request's use of a pooled connection; what it sent there ends up in {@link #stats}. */
+    /**
+     * One request's use of a pooled connection; what it sent there ends up in {@link #stats}. A session granted ahead
+     * (write_ahead) shares the connection with its current request until its promotion: until then it never closes,
+     * reads or gives back the connection; it is counted once, from its promotion.
+     */
     private final class PooledSession implements Backend.Session {
         private final Pooled pooled;
         private final boolean reused;
@@ -358,15 +493,56 @@ final class ServerConnections implements ExternalServer {
         private long begunAt;
         private long firstByteNanos = -1;
         private int status;
+        /** Granted ahead and not promoted yet. */
+        private boolean ahead;
+        /** Ahead: its request is written whole. */
+        private boolean sent;
+        /** Ahead: its exchange gave it up after writing it; the connection closes when the current request ends. */
+        private boolean abandoned;
+        private Runnable onPromoted;
+        private CompletableFuture<Revocation> revoked;
 
-        PooledSession(Pooled pooled, boolean reused) {
+        PooledSession(Pooled pooled, boolean reused, boolean ahead) {
             this.pooled = pooled;
             this.reused = reused;
+            this.ahead = ahead;
         }
 
         @Override
         public boolean reused() {
             return reused;
+        }
+
+        @Override
+        public boolean ahead() {
+            return ahead;
+        }
+
+        @Override
+        public void whenPromoted(Runnable then) {
+            if (ahead) {
+                onPromoted = then;
+            } else {
+                then.run();
+            }
+        }
+
+        @Override
+        public void requestSent() {
+            if (ahead) {
+                synchronized (ServerConnections.this) {
+                    sent = true;
+                }
+                return;
+            }
+            if (writeAheadNanos > 0) {
+                synchronized (ServerConnections.this) {
+                    if (pooled.current == this) {
+                        pooled.currentSent = true;
+                    }
+                }
+                offerAhead(pooled);
+            }
         }
 
         @Override
@@ -396,13 +572,23 @@ final class ServerConnections implements ExternalServer {
 
         @Override
         public CompletableFuture<Revocation> revoked() {
-            return new CompletableFuture<>();
+            if (revoked == null) {
+                revoked = new CompletableFuture<>(); // completed only for a session ahead: NOT_STARTED
+            }
+            return revoked;
         }
 
         @Override
         public void begin() {
             begun = true;
             begunAt = System.nanoTime();
+            if (!ahead && writeAheadNanos > 0) {
+                synchronized (ServerConnections.this) {
+                    if (pooled.current == this) {
+                        pooled.currentSince = begunAt;
+                    }
+                }
+            }
         }
 
         @Override
@@ -426,19 +612,51 @@ final class ServerConnections implements ExternalServer {
 
         @Override
         public void release() {
+            if (ahead) {
+                giveUpAhead(); // the exchange ended before it wrote anything
+                return;
+            }
             health.requestSucceeded();
             finish(pooled.handler.decoder().activeRequests() == 0);
         }
 
         @Override
         public void releaseBroken() {
+            if (ahead) {
+                giveUpAhead();
+                return;
+            }
             finish(false);
         }
 
         @Override
         public void releaseFailed(String cause) {
+            if (ahead) {
+                giveUpAhead();
+                return;
+            }
             health.requestFailed(System.nanoTime(), cause);
             finish(false);
+        }
+
+        /**
+         * Ahead, given up by its exchange: never written, it leaves the place behind the current request free; written,
+         * the connection closes once the current request ends (the server would answer a request nobody reads).
+         */
+        private void giveUpAhead() {
+            if (done) {
+                return; // revoked NOT_STARTED already
+            }
+            done = true;
+            synchronized (ServerConnections.this) {
+                if (pooled.ahead == this) {
+                    if (begun) {
+                        abandoned = true;
+                    } else {
+                        pooled.ahead = null;
+                    }
+                }
+            }
         }
 
         private void finish(boolean reusable) {
@@ -450,10 +668,51 @@ final class ServerConnections implements ExternalServer {
                 // 502: a release without a status (none of FcgiExchange's paths) is a try the server did not answer
                 stats.requestEnded(status == 0 ? 502 : status, firstByteNanos, System.nanoTime() - begunAt);
             }
+            PooledSession next = null;
+            boolean promote = false;
+            if (writeAheadNanos > 0) {
+                synchronized (ServerConnections.this) {
+                    next = pooled.ahead;
+                    pooled.ahead = null;
+                    // Even after close() (a reload): the promoted request runs here, its connection closes once it ends.
+                    promote = next != null && reusable && !next.abandoned && pooled.channel.isActive();
+                    if (promote) {
+                        pooled.current = next;
+                        pooled.currentSince = System.nanoTime();
+                        pooled.currentSent = next.sent;
+                        next.ahead = false;
+                    } else {
+                        pooled.current = null;
+                        busy.remove(pooled);
+                    }
+                }
+            }
+            if (promote) {
+                // In the read of our END_REQUEST: the rest of it is the promoted request's (BackendHandler hand-on).
+                if (next.begun) {
+                    next.begunAt = pooled.currentSince; // the server's time on it starts now
+                }
+                Runnable then = next.onPromoted;
+                next.onPromoted = null;
+                if (then != null) {
+                    then.run();
+                }
+                offerAhead(pooled);
+                return;
+            }
+            if (next != null) {
+                reusable = false; // bytes of a request nobody reads, or of one sent again elsewhere
+            }
             if (!reusable) {
                 pooled.channel.close();
             }
             giveBack(pooled, reusable);
+            if (next != null && !next.done) {
+                // Never started: asked for again (FcgiExchange), not counted here.
+                next.done = true;
+                next.begun = false;
+                next.revoked().complete(Revocation.NOT_STARTED);
+            }
         }
     }
 }

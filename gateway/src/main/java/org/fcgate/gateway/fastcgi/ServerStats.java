@@ -33,6 +33,7 @@ public final class ServerStats {
     private final AtomicLong ejections = new AtomicLong();
     private final AtomicLong checkFailures = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
+    private final AtomicLong writtenAhead = new AtomicLong();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile RequestListener listener = RequestListener.NONE;
 
@@ -84,6 +85,15 @@ public final class ServerStats {
 
     void retried() {
         retries.incrementAndGet();
+    }
+
+    /** Requests written ahead on a busy kept connection to the server (write_ahead), promoted or not. */
+    public long writtenAhead() {
+        return writtenAhead.get();
+    }
+
+    void wroteAhead() {
+        writtenAhead.incrementAndGet();
     }
 
     void connectionsChanged(int delta) {

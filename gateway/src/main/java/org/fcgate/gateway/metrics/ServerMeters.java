@@ -68,6 +68,8 @@ final class ServerMeters implements ServerStats.RequestListener {
                 ServerStats::checkFailures);
         counter("fcgate.upstream.server.retries", "Requests that failed on the server and were tried on another one",
                 ServerStats::retries);
+        counter("fcgate.upstream.server.write.ahead", "Requests written ahead on a busy kept connection to the server"
+                + " (write_ahead), behind its current request", ServerStats::writtenAhead);
         this.response = timer("fcgate.upstream.server.response", "Requests sent to the server: from BEGIN_REQUEST"
                 + " sent to END_REQUEST, or to the failure that ended the request there");
         this.firstByte = timer("fcgate.upstream.server.time.to.first.byte", "From BEGIN_REQUEST sent to the"

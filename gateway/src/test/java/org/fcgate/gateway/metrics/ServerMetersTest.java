@@ -57,6 +57,13 @@ class ServerMetersTest {
     }
 
     @Test
+    void requestsWrittenAheadAreCountedPerServer() {
+        new ServerMeters(backend.servers().get(0), registry);
+        assertThat(series("fcgate_upstream_server_write_ahead_total")).containsExactly(
+                "fcgate_upstream_server_write_ahead_total{" + LABELS + "} 0.0");
+    }
+
+    @Test
     void afterRemoveNothingIsRegisteredAgain() {
         ServerMeters m = new ServerMeters(backend.servers().get(0), registry);
         m.requestEnded(200, MS, MS);

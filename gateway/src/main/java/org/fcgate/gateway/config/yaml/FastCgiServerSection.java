@@ -16,7 +16,7 @@ final class FastCgiServerSection {
 
     static final List<String> KEYS = List.of("addresses", "keep_conn", "max_conns_per_server", "idle_timeout",
             "connect_timeout", "read_timeout", "send_timeout", "max_tries", "max_fails", "fail_timeout",
-            "health_check");
+            "health_check", "write_ahead");
 
     /** {@code fastcgi_servers.NAME.health_check}. */
     static final List<String> HEALTH_CHECK_KEYS = List.of("interval", "timeout", "rise", "fall", "request",
@@ -75,11 +75,15 @@ final class FastCgiServerSection {
         }
         Duration failTimeout = positive(s, "fail_timeout", GatewayDefaults.FASTCGI_FAIL_TIMEOUT);
         Optional<HealthCheck> check = s.has("health_check") ? healthCheck(s) : Optional.of(HealthCheck.defaults());
+        Duration writeAhead = PoolSection.writeAhead(s).orElse(Duration.ZERO);
+        if (writeAhead.compareTo(Duration.ZERO) > 0 && !keepConn && !s.failed("keep_conn")) {
+            s.refuse("write_ahead", "needs keep_conn: on (a request is written ahead on a kept connection)");
+        }
         if (s.anyFailed() || badAddress || addresses.isEmpty() || check.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new UpstreamConfig.External(name, addresses, keepConn, maxConns, idle, connect, read,
-                send, new Failover(maxTries, maxFails, failTimeout, check.get())));
+                send, new Failover(maxTries, maxFails, failTimeout, check.get()), writeAhead));
     }
 
     /** {@code health_check}: each key checked alone, so every bad one is reported. */

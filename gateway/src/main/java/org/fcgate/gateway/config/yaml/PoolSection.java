@@ -135,8 +135,11 @@ final class PoolSection {
         }
     }
 
-    /** {@code write_ahead}: {@code off} (the default; YAML 1.1 may read it as false) or a positive duration. */
-    private static Optional<Duration> writeAhead(Section s) {
+    /**
+     * {@code write_ahead} of a pool or a {@code fastcgi_servers} group: {@code off} (the default; YAML 1.1 may read it
+     * as false) or a positive duration; empty when absent or refused.
+     */
+    static Optional<Duration> writeAhead(Section s) {
         if (!s.has("write_ahead")) {
             return Optional.empty();
         }

@@ -333,6 +333,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void fastCgiServersWriteAheadIsOffByDefaultOrADuration() throws Exception {
+        assertThat(load(minimal("fastcgi_servers:\n  fpm: {addresses: 127.0.0.1:9000}")).externalServers().get(0)
+                .writeAhead()).isZero();
+        assertThat(load(minimal("fastcgi_servers:\n  fpm: {addresses: 127.0.0.1:9000, keep_conn: on,"
+                + " write_ahead: off}")).externalServers().get(0).writeAhead()).isZero();
+        assertThat(load(minimal("fastcgi_servers:\n  fpm: {addresses: 127.0.0.1:9000, keep_conn: on,"
+                + " write_ahead: 50ms}")).externalServers().get(0).writeAhead()).isEqualTo(Duration.ofMillis(50));
+    }
+
+    @Test
+    void fastCgiServersWriteAheadErrors() {
+        assertThat(errors(minimal("""
+                fastcgi_servers:
+                  a: {addresses: 127.0.0.1:9000, keep_conn: on, write_ahead: 0ms}
+                  b: {addresses: 127.0.0.1:9000, keep_conn: on, write_ahead: soon}
+                  c: {addresses: 127.0.0.1:9000, write_ahead: 20ms}
+                  d: {addresses: 127.0.0.1:9000, keep_conn: on, write_ahead: on}
+                """))).containsExactly(
+                "fastcgi_servers.a.write_ahead (\"0ms\") must be off or a positive duration like 50ms",
+                "fastcgi_servers.b.write_ahead (\"soon\") is not a duration like 500ms, 30s, 5m, 1h",
+                "fastcgi_servers.c.write_ahead (\"20ms\") needs keep_conn: on (a request is written ahead on a kept"
+                        + " connection)",
+                "fastcgi_servers.d.write_ahead (true) is not a duration like 500ms, 30s, 5m, 1h");
+    }
+
+    @Test
     void fiveDifferentErrorsAreAllReported() {
         assertThat(errors("""
                 root: %s
