@@ -127,6 +127,16 @@ final class Dispatch {
         if (home == null || head == null || head.home == home || head.home == null) {
             return waiters.pollFirst();
         }
+        Waiter chosen = takePassing(w -> w.home == home);
+        return chosen != null ? chosen : waiters.pollFirst();
+    }
+
+    /**
+     * Takes the first live waiter that {@code fits} if every live waiter ahead of it may still be passed over (each
+     * then is, once: {@link #MAX_PASSES}); null (nothing taken) otherwise, or when none within {@link #AFFINITY_SCAN}
+     * fits. Cancelled waiters met on the way are dropped.
+     */
+    private Waiter takePassing(java.util.function.Predicate<Waiter> fits) {
         Waiter chosen = null;
         int seen = 0;
         for (Iterator<Waiter> it = waiters.iterator(); it.hasNext() && seen < AFFINITY_SCAN; ) {
@@ -136,7 +146,7 @@ final class Dispatch {
                 continue;
             }
             seen++;
-            if (w.home == home) {
+            if (fits.test(w)) {
                 chosen = w;
                 break;
             }
@@ -145,7 +155,7 @@ final class Dispatch {
             }
         }
         if (chosen == null) {
-            return waiters.pollFirst();
+            return null;
         }
         for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
             Waiter w = it.next();
@@ -168,35 +178,9 @@ final class Dispatch {
      */
     boolean offerAhead(ChildSlot slot, long now, List<Runnable> after) {
         Executor home = slot.lease.inUse.home();
-        Waiter chosen = null;
-        int seen = 0;
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext() && seen < AFFINITY_SCAN; ) {
-            Waiter w = it.next();
-            if (w.future.isDone()) {
-                it.remove();
-                continue;
-            }
-            seen++;
-            if (w.home == home && w.ahead == WriteAhead.ALLOWED) {
-                chosen = w;
-                break;
-            }
-            if (w.passes >= MAX_PASSES) {
-                break;
-            }
-        }
+        Waiter chosen = takePassing(w -> w.home == home && w.ahead == WriteAhead.ALLOWED);
         if (chosen == null) {
             return false;
-        }
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-            Waiter w = it.next();
-            if (w == chosen) {
-                it.remove();
-                break;
-            }
-            if (!w.future.isDone()) {
-                w.passes++;
-            }
         }
         Lease lease = grantAhead(slot, chosen.request, chosen.enqueuedNanos);
         CompletableFuture<AcquireResult> f = chosen.future;

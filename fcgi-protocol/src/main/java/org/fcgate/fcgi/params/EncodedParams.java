@@ -118,26 +118,7 @@ public final class EncodedParams {
      * {@link ParamsEncoder#recordsSize}).
      */
     public int recordsSize() {
-        long total = 0;
-        int inRecord = 0;
-        int start = 0;
-        for (int i = 0; i < pairs; i++) {
-            int pairSize = pairEnds[i] - start;
-            start = pairEnds[i];
-            if (inRecord + pairSize > Fcgi.MAX_CONTENT_LENGTH) {
-                total += RecordEncoder.recordSize(inRecord);
-                inRecord = 0;
-            }
-            inRecord += pairSize;
-        }
-        if (inRecord > 0) {
-            total += RecordEncoder.recordSize(inRecord);
-        }
-        total += Fcgi.HEADER_LEN;
-        if (total > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("params too large: " + total + " bytes");
-        }
-        return (int) total;
+        return ParamsEncoder.streamSize(pairs, i -> pairEnds[i] - (i == 0 ? 0 : pairEnds[i - 1]));
     }
 
     /**

@@ -64,10 +64,18 @@ public final class ParamsEncoder {
      * @throws IllegalArgumentException if a pair is too large for one record
      */
     public static int recordsSize(List<Params.Pair> pairs) {
+        return streamSize(pairs.size(), i -> checkedPairSize(pairs.get(i)));
+    }
+
+    /**
+     * Bytes of a PARAMS stream of {@code count} pairs of {@code sizeOf(i)} bytes each: records of whole pairs, each
+     * padded to 8, then the empty record.
+     */
+    static int streamSize(int count, java.util.function.IntUnaryOperator sizeOf) {
         long total = 0;
         int inRecord = 0;
-        for (Params.Pair p : pairs) {
-            int size = checkedPairSize(p);
+        for (int i = 0; i < count; i++) {
+            int size = sizeOf.applyAsInt(i);
             if (inRecord + size > Fcgi.MAX_CONTENT_LENGTH) {
                 total += RecordEncoder.recordSize(inRecord);
                 inRecord = 0;
