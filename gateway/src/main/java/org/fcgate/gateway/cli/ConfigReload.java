@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  *       do ({@code UNCHANGED}).</li>
  *   <li>It is validated as {@code fcgate check} does; any error: every one logged at ERROR, the reload rejected,
  *       nothing changed.</li>
- *   <li>What a reload cannot change ({@code listen}, {@code admin}, {@code access_log}, {@code slow_request_timeout})
- *       is compared with what runs; a difference is a WARN line and a warning in the answer, and the rest is
+ *   <li>What a reload cannot change ({@code listen}, {@code event_loops}, {@code admin}, {@code access_log},
+ *       {@code slow_request_timeout}) is compared with what runs; a difference is a WARN line and a warning in the answer, and the rest is
  *       applied: the listening sockets are never closed.</li>
  *   <li>{@link UpstreamPlan}: pools whose settings changed start a new generation, added pools start, unchanged ones
  *       are kept ({@link LiveUpstreams}). The new children must become ready (within {@code spawn_timeout} plus
@@ -183,6 +183,9 @@ final class ConfigReload {
         if (!next.gateway().listen().equals(running.gateway().listen())) {
             out.add("listen (" + address(next) + ") needs a restart; still listening on "
                     + listening.replaceFirst("^[^/]*/", "")); // "/127.0.0.1:8080" → "127.0.0.1:8080"
+        }
+        if (next.gateway().eventLoops() != running.gateway().eventLoops()) {
+            out.add("event_loops needs a restart; the listener keeps its event loops");
         }
         AdminConfig adminNow = running.admin().overriddenBy(started.adminFlags());
         if (!next.admin().overriddenBy(started.adminFlags()).equals(adminNow)) {

@@ -11,9 +11,21 @@ import org.fcgate.gateway.route.Route;
  * @param serverNames the server's names ({@code server_name}); the first is SERVER_NAME for scripts, empty: the
  *                    request's effective host. Requests are not selected by name: one config is one server.
  * @param upstreams   the FastCGI upstreams routes name, each name once (pools and external servers)
+ * @param eventLoops  the HTTP listener's event loops ({@code event_loops}); {@link #AUTO_EVENT_LOOPS}: one per two
+ *                    cores, at least one. Bound at start-up, as {@code listen}.
  */
 public record GatewayConfig(ListenAddress listen, HttpLimits limits, Timeouts timeouts, StaticOptions staticOptions,
-                            List<Route> routes, List<String> serverNames, List<UpstreamConfig> upstreams) {
+                            List<Route> routes, List<String> serverNames, List<UpstreamConfig> upstreams,
+                            int eventLoops) {
+
+    /** {@code event_loops: auto}. */
+    public static final int AUTO_EVENT_LOOPS = 0;
+
+    /** With {@code event_loops: auto}. */
+    public GatewayConfig(ListenAddress listen, HttpLimits limits, Timeouts timeouts, StaticOptions staticOptions,
+                         List<Route> routes, List<String> serverNames, List<UpstreamConfig> upstreams) {
+        this(listen, limits, timeouts, staticOptions, routes, serverNames, upstreams, AUTO_EVENT_LOOPS);
+    }
 
     /** A config without server names or upstream configurations (the {@code serve} command's). */
     public GatewayConfig(ListenAddress listen, HttpLimits limits, Timeouts timeouts, StaticOptions staticOptions,
@@ -31,6 +43,9 @@ public record GatewayConfig(ListenAddress listen, HttpLimits limits, Timeouts ti
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(timeouts, "timeouts");
         Objects.requireNonNull(staticOptions, "staticOptions");
+        if (eventLoops < 0) {
+            throw new IllegalArgumentException("eventLoops (" + eventLoops + ") cannot be negative");
+        }
         routes = List.copyOf(routes);
         if (routes.isEmpty()) {
             throw new IllegalArgumentException("at least one route is required");
@@ -38,19 +53,19 @@ public record GatewayConfig(ListenAddress listen, HttpLimits limits, Timeouts ti
     }
 
     public GatewayConfig withListen(ListenAddress a) {
-        return new GatewayConfig(a, limits, timeouts, staticOptions, routes, serverNames, upstreams);
+        return new GatewayConfig(a, limits, timeouts, staticOptions, routes, serverNames, upstreams, eventLoops);
     }
 
     public GatewayConfig withLimits(HttpLimits l) {
-        return new GatewayConfig(listen, l, timeouts, staticOptions, routes, serverNames, upstreams);
+        return new GatewayConfig(listen, l, timeouts, staticOptions, routes, serverNames, upstreams, eventLoops);
     }
 
     public GatewayConfig withTimeouts(Timeouts t) {
-        return new GatewayConfig(listen, limits, t, staticOptions, routes, serverNames, upstreams);
+        return new GatewayConfig(listen, limits, t, staticOptions, routes, serverNames, upstreams, eventLoops);
     }
 
     public GatewayConfig withStaticOptions(StaticOptions s) {
-        return new GatewayConfig(listen, limits, timeouts, s, routes, serverNames, upstreams);
+        return new GatewayConfig(listen, limits, timeouts, s, routes, serverNames, upstreams, eventLoops);
     }
 
     /** The upstream configuration named {@code name}, if any. */

@@ -265,6 +265,18 @@ class ReloadIT {
     }
 
     @Test
+    void aNewEventLoopCountIsAWarningAndTheRestIsApplied() throws Exception {
+        start(yaml("1", "127.0.0.1:0", pool("app", 1), ""), Optional.empty());
+
+        ReloadOutcome outcome = reload(yaml("2", "127.0.0.1:0\nevent_loops: 3", pool("app", 1), ""));
+
+        assertThat(outcome.result()).isEqualTo(ReloadOutcome.Result.APPLIED);
+        assertThat(outcome.warnings()).containsExactly(
+                "event_loops needs a restart; the listener keeps its event loops");
+        assertThat(get("/s.app").gen()).isEqualTo("2");
+    }
+
+    @Test
     void fcgateReloadAsksTheAdminListenerAndReportsWhatHappened() throws Exception {
         Path tokenFile = Files.writeString(dir.resolve("admin.token"), TOKEN + "\n");
         start(yaml("1", "127.0.0.1:0", pool("app", 1), ""), Optional.of(new AdminOptions(

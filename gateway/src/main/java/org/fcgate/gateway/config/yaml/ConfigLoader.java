@@ -58,7 +58,8 @@ public final class ConfigLoader {
         Parts parts = parse(yaml, baseDir, true);
         TopLevel settings = parts.settings();
         return new LoadedConfig(new GatewayConfig(settings.listen(), settings.limits(), settings.timeouts(),
-                settings.staticOptions(), parts.routes(), settings.serverNames(), parts.upstreams()),
+                settings.staticOptions(), parts.routes(), settings.serverNames(), parts.upstreams(),
+                settings.eventLoops()),
                 parts.accessLog(), settings.shutdown(), parts.admin());
     }
 

@@ -1,9 +1,11 @@
 package org.fcgate.gateway.config.yaml;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.GatewayDefaults;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.config.ListenAddress;
@@ -18,7 +20,10 @@ import org.fcgate.gateway.config.Timeouts;
  */
 record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String> root, List<String> index,
                 boolean allowSymlinksOutsideRoot, boolean denyDotfiles, HttpLimits limits, Timeouts timeouts,
-                StaticOptions staticOptions, ShutdownOptions shutdown) {
+                StaticOptions staticOptions, ShutdownOptions shutdown, int eventLoops) {
+
+    /** More event loops than this is a typo (nginx's worker_processes has no cap; a JVM thread each). */
+    static final int MAX_EVENT_LOOPS = 1024;
 
     static final List<String> KEYS = List.of("listen", "server_name", "root", "index", "allow_symlinks_outside_root",
             "deny_dotfiles", "client_max_body_size", "client_header_timeout", "client_body_timeout",
@@ -26,7 +31,7 @@ record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String>
             "max_chunk_line_size", "max_connections_per_ip", "sendfile", "gzip_min_length", "gzip_max_length",
             "open_file_cache_valid", "open_file_cache_max",
             "shutdown_delay", "shutdown_timeout", "pools", "fastcgi_servers", "routes", "access_log",
-            "slow_request_timeout", "admin");
+            "slow_request_timeout", "admin", "event_loops");
 
     static TopLevel read(Section s) {
         ListenAddress listen = ListenAddress.defaults();
@@ -90,7 +95,24 @@ record TopLevel(ListenAddress listen, List<String> serverNames, Optional<String>
         return new TopLevel(listen, serverNames, root, index, symlinks, dotfiles,
                 new HttpLimits(line, header, count, body, chunk, perIp),
                 new Timeouts(headerTimeout, bodyTimeout, keepAlive),
-                new StaticOptions(sendfile, gzipMin, gzipMax, cacheValid, cacheMax), shutdown);
+                new StaticOptions(sendfile, gzipMin, gzipMax, cacheValid, cacheMax), shutdown, eventLoops(s));
+    }
+
+    /** {@code event_loops}: {@code auto} (the default) or a count within 1..{@link #MAX_EVENT_LOOPS}. */
+    private static int eventLoops(Section s) {
+        if (!s.has("event_loops")) {
+            return GatewayConfig.AUTO_EVENT_LOOPS;
+        }
+        JsonNode node = s.raw("event_loops");
+        if (node.isTextual() && node.textValue().equals("auto")) {
+            return GatewayConfig.AUTO_EVENT_LOOPS;
+        }
+        if (node.canConvertToInt() && node.isIntegralNumber()
+                && node.intValue() >= 1 && node.intValue() <= MAX_EVENT_LOOPS) {
+            return node.intValue();
+        }
+        s.refuse("event_loops", "must be auto or a whole number within 1.." + MAX_EVENT_LOOPS);
+        return GatewayConfig.AUTO_EVENT_LOOPS;
     }
 
     private static long atLeast(Section s, String key, long value, long min, long dflt, String hint) {

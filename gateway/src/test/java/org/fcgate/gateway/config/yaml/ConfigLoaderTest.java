@@ -113,6 +113,7 @@ class ConfigLoaderTest {
                 sendfile: off
                 gzip_min_length: 1k
                 gzip_max_length: 2m
+                event_loops: 3
                 """)).gateway();
         assertThat(c.listen()).isEqualTo(new ListenAddress("::1", 9090));
         assertThat(c.serverNames()).containsExactly("example.com", "www.example.com");
@@ -121,6 +122,23 @@ class ConfigLoaderTest {
                 Duration.ofHours(1)));
         assertThat(c.staticOptions()).isEqualTo(new StaticOptions(false, 1024, 2L << 20));
         assertThat(((Route.Static) c.routes().get(0)).indexFiles()).containsExactly("home.html");
+        assertThat(c.eventLoops()).isEqualTo(3);
+    }
+
+    @Test
+    void eventLoopsIsAutoByDefaultAndWhenSaidSo() throws Exception {
+        assertThat(load(minimal("")).gateway().eventLoops()).isEqualTo(GatewayConfig.AUTO_EVENT_LOOPS);
+        assertThat(load(minimal("event_loops: auto")).gateway().eventLoops())
+                .isEqualTo(GatewayConfig.AUTO_EVENT_LOOPS);
+    }
+
+    @Test
+    void eventLoopsOtherThanAutoOrACountAreRefused() {
+        for (String bad : List.of("0", "-1", "1025", "2.5", "many", "\"2\"", "[1]")) {
+            assertThat(errors(minimal("event_loops: " + bad))).as(bad).singleElement().asString()
+                    .startsWith("event_loops (")
+                    .endsWith(") must be auto or a whole number within 1..1024");
+        }
     }
 
     @Test
@@ -299,7 +317,7 @@ class ConfigLoaderTest {
                         + "max_chunk_line_size, max_connections_per_ip, sendfile, gzip_min_length, gzip_max_length, "
                         + "open_file_cache_valid, open_file_cache_max, "
                         + "shutdown_delay, shutdown_timeout, pools, fastcgi_servers, routes, access_log, "
-                        + "slow_request_timeout, admin)",
+                        + "slow_request_timeout, admin, event_loops)",
                 "pools.php.max_childs unknown key (known: " + String.join(", ", PoolSection.KEYS) + ")",
                 "fastcgi_servers.fpm.keepalive unknown key (known: " + String.join(", ", FastCgiServerSection.KEYS)
                         + ")",
