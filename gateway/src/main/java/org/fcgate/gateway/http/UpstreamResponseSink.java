@@ -1,7 +1,9 @@
 package org.fcgate.gateway.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -19,13 +21,19 @@ import org.fcgate.gateway.error.Reason;
 import org.fcgate.gateway.upstream.ResponseSink;
 
 /**
- * The client side of an upstream exchange. Framing is ours, not the upstream's: a response without Content-Length
- * is chunked for HTTP/1.1 clients and delimited by close for HTTP/1.0 clients (R13, never chunked to 1.0); HEAD
- * responses and bodiless statuses get no body bytes whatever the upstream sends (R16).
+ * The client side of an upstream exchange. Framing is ours, not the upstream's. A response without Content-Length
+ * is held until the end of the loop turn that brought its head: when its end arrived in that turn too (a short
+ * response whose head, body and END_REQUEST came in one read, as most do), it goes out whole with a Content-Length
+ * (and keeps an HTTP/1.0 connection alive); otherwise, or past {@value #HELD_MAX} bytes, it is chunked for HTTP/1.1
+ * clients and delimited by close for HTTP/1.0 clients (R13, never chunked to 1.0). HEAD responses and bodiless
+ * statuses get no body bytes whatever the upstream sends (R16).
  */
 final class UpstreamResponseSink implements ResponseSink {
 
     private enum State { NO_HEAD, HEAD_SENT, ENDED }
+
+    /** Body bytes held with a head that has no length yet; past this the response is sent chunked at once. */
+    static final int HELD_MAX = 64 * 1024;
 
     private final ChannelHandlerContext ctx;
     private final RequestHead request;
@@ -38,6 +46,11 @@ final class UpstreamResponseSink implements ResponseSink {
     /** A flush of written content is queued on the loop: body bytes go out once per loop turn, not once per chunk. */
     private boolean flushQueued;
     private final Runnable flush = this::flushQueued;
+    /** A head without Content-Length, not written yet; with the body bytes that came after it in this loop turn. */
+    private HttpResponse heldHead;
+    private ByteBuf heldBody;
+    /** Completes when the held body bytes are written (each {@link #content} returned it). */
+    private ChannelPromise heldWritten;
 
     UpstreamResponseSink(ChannelHandlerContext ctx, RequestHead request, ResponseWriter writer, Runnable onStart,
                          Consumer<String> localRedirect) {
@@ -64,13 +77,41 @@ final class UpstreamResponseSink implements ResponseSink {
         head.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
         head.headers().remove(HttpHeaderNames.CONNECTION);
         if (!dropBody && !head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            if (request.request().protocolVersion().equals(HttpVersion.HTTP_1_1)) {
-                head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            } else {
-                keepAlive = false;
-            }
+            heldHead = head; // framed at end() or at the end of this loop turn, whichever comes first
+            queueFlush();
+            return;
         }
         writer.writeHead(head, keepAlive);
+    }
+
+    /** The held head goes out without a length: chunked to HTTP/1.1, delimited by close to HTTP/1.0. */
+    private void releaseUnframed() {
+        HttpResponse head = heldHead;
+        heldHead = null;
+        if (request.request().protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+            head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else {
+            keepAlive = false;
+        }
+        writer.writeHead(head, keepAlive);
+        writeHeldBody();
+    }
+
+    /** The held head goes out with the length of everything held: the response ended in the turn of its head. */
+    private void releaseWhole() {
+        HttpResponse head = heldHead;
+        heldHead = null;
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, heldBody == null ? 0 : heldBody.readableBytes());
+        writer.writeHead(head, keepAlive);
+        writeHeldBody();
+    }
+
+    private void writeHeldBody() {
+        if (heldBody != null) {
+            ctx.write(new DefaultHttpContent(heldBody), heldWritten);
+            heldBody = null;
+            heldWritten = null;
+        }
     }
 
     @Override
@@ -80,18 +121,40 @@ final class UpstreamResponseSink implements ResponseSink {
             chunk.release();
             return ctx.executor().newSucceededFuture(null);
         }
+        if (heldHead != null) {
+            if (heldBody == null) {
+                heldBody = chunk;
+                heldWritten = ctx.newPromise();
+            } else {
+                CompositeByteBuf all = heldBody instanceof CompositeByteBuf c ? c
+                        : ctx.alloc().compositeBuffer(16).addComponent(true, heldBody);
+                heldBody = all.addComponent(true, chunk);
+            }
+            Future<Void> written = heldWritten;
+            if (heldBody.readableBytes() > HELD_MAX) {
+                releaseUnframed();
+            }
+            return written;
+        }
         // Flushed at the end of this loop turn (Netty's FlushConsolidationHandler idea): when the upstream's last
         // bytes and its end arrive in one read, as for most short responses, body and end go out in one write.
         Future<Void> written = ctx.write(new DefaultHttpContent(chunk));
+        queueFlush();
+        return written;
+    }
+
+    private void queueFlush() {
         if (!flushQueued) {
             flushQueued = true;
             ctx.executor().execute(flush);
         }
-        return written;
     }
 
     private void flushQueued() {
         flushQueued = false;
+        if (heldHead != null) {
+            releaseUnframed();
+        }
         ctx.flush();
     }
 
@@ -99,6 +162,9 @@ final class UpstreamResponseSink implements ResponseSink {
     public void end() {
         requireState(State.HEAD_SENT);
         state = State.ENDED;
+        if (heldHead != null) {
+            releaseWhole();
+        }
         writer.whenWritten(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), keepAlive);
     }
 
@@ -135,6 +201,9 @@ final class UpstreamResponseSink implements ResponseSink {
         }
         if (state == State.HEAD_SENT) {
             state = State.ENDED;
+            if (heldHead != null) {
+                releaseUnframed(); // as if the turn had ended: what arrived goes out, then the cut
+            }
             ctx.flush(); // what arrived goes out before the cut (R46, R48), even if its flush is still queued
             ctx.close();
             return;

@@ -7,6 +7,8 @@ import static org.fcgate.gateway.fastcgi.EvilServer.rec;
 import static org.fcgate.gateway.fastcgi.EvilServer.stderr;
 import static org.fcgate.gateway.fastcgi.EvilServer.stdout;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -212,6 +214,84 @@ class EvilBackendIT {
         String raw = askUntilClose("/x.evil");
         assertThat(raw).startsWith("HTTP/1.1 200").contains("Content-Length: 100");
         assertThat(raw.substring(raw.indexOf("\r\n\r\n") + 4)).isEqualTo("y".repeat(27));
+    }
+
+    @Test
+    void aResponseWhoseEndCameWithItsHeadGetsAContentLength() throws Exception {
+        evil.script(stdout("Content-Type: text/plain\r\n\r\nhello"), end());
+        try (RawClient c = gateway.connect()) {
+            RawClient.Response r = c.send("GET /x.evil HTTP/1.1\r\nHost: a\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("content-length")).isEqualTo("5");
+            assertThat(r.headers()).doesNotContainKey("transfer-encoding");
+            assertThat(r.bodyText()).isEqualTo("hello");
+            evil.script(stdout("Status: 404 Not Found\r\n\r\n"), end());
+            r = c.send("GET /x.evil HTTP/1.1\r\nHost: a\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(404);
+            assertThat(r.header("content-length")).isEqualTo("0");
+            assertThat(c.send("GET /static.txt HTTP/1.1\r\nHost: a\r\n\r\n").read().status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anHttp10ClientKeepsItsConnectionWhenTheWholeResponseCameAtOnce() throws Exception {
+        evil.script(stdout("Content-Type: text/plain\r\n\r\nhello"), end());
+        try (RawClient c = gateway.connect()) {
+            c.send("GET /x.evil HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n");
+            String head = headOf(c);
+            assertThat(head).startsWith("HTTP/1.1 200").containsIgnoringCase("content-length: 5")
+                    .containsIgnoringCase("connection: keep-alive").doesNotContainIgnoringCase("transfer-encoding");
+            assertThat(new String(c.socket().getInputStream().readNBytes(5), StandardCharsets.ISO_8859_1))
+                    .isEqualTo("hello");
+            c.send("GET /x.evil HTTP/1.0\r\nHost: a\r\n\r\n");
+            assertThat(headOf(c)).startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close");
+        }
+    }
+
+    @Test
+    void aStreamedResponseGoesOutChunkedBeforeItsEnd() throws Exception {
+        evil.scriptHeld(stdout("Content-Type: text/plain\r\n\r\nfirst part;"), stdout("second part"), end());
+        try (RawClient c = gateway.connect()) {
+            c.send("GET /x.evil HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            InputStream in = c.socket().getInputStream();
+            StringBuilder seen = new StringBuilder();
+            while (!seen.toString().contains("first part;")) { // the socket times out after 10 s if it never comes
+                int b = in.read();
+                assertThat(b).as("closed before the first part: " + seen).isNotEqualTo(-1);
+                seen.append((char) b);
+            }
+            assertThat(seen.toString()).startsWith("HTTP/1.1 200").contains("transfer-encoding: chunked")
+                    .doesNotContainIgnoringCase("content-length");
+            evil.release();
+            seen.append(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
+            assertThat(seen.toString()).contains("second part").endsWith("0\r\n\r\n");
+        } finally {
+            evil.release();
+        }
+    }
+
+    @Test
+    void aLargeResponseIsChunkedEvenWhenItsEndCameAtOnce() throws Exception {
+        String big = "b".repeat(64 * 1024 + 1000); // past what the gateway holds to frame with a length
+        evil.script(stdout("Content-Type: text/plain\r\n\r\n" + big), end());
+        try (RawClient c = gateway.connect()) {
+            RawClient.Response r = c.send("GET /x.evil HTTP/1.1\r\nHost: a\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("transfer-encoding")).isEqualTo("chunked");
+            assertThat(r.bodyText()).isEqualTo(big);
+        }
+    }
+
+    /** Reads a response head byte by byte (so the body stays in the socket), up to its blank line. */
+    private static String headOf(RawClient c) throws IOException {
+        InputStream in = c.socket().getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            assertThat(b).as("closed in the head: " + head).isNotEqualTo(-1);
+            head.append((char) b);
+        }
+        return head.toString();
     }
 
     @Test

@@ -12,6 +12,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -24,6 +26,9 @@ final class EvilServer implements AutoCloseable {
     private final Thread acceptor;
     private final AtomicInteger requests = new AtomicInteger();
     private volatile byte[] script = new byte[0];
+    /** Written after {@link #script} once {@link #release} is called (a backend that streams); empty: nothing held. */
+    private volatile byte[] held = new byte[0];
+    private volatile CountDownLatch gate = new CountDownLatch(0);
 
     EvilServer() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -46,6 +51,23 @@ final class EvilServer implements AutoCloseable {
             out.writeBytes(p);
         }
         script = out.toByteArray();
+        held = new byte[0];
+        gate = new CountDownLatch(0);
+    }
+
+    /** Writes {@code first}, then {@code rest} only once {@link #release} is called (at most 30 s later). */
+    void scriptHeld(byte[] first, byte[]... rest) {
+        script = first;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : rest) {
+            out.writeBytes(p);
+        }
+        held = out.toByteArray();
+        gate = new CountDownLatch(1);
+    }
+
+    void release() {
+        gate.countDown();
     }
 
     private void acceptLoop() {
@@ -56,8 +78,18 @@ final class EvilServer implements AutoCloseable {
                 OutputStream out = s.getOutputStream();
                 out.write(script);
                 out.flush();
+                if (held.length > 0) {
+                    if (!gate.await(30, TimeUnit.SECONDS)) {
+                        continue; // never released: the connection closes without the rest
+                    }
+                    out.write(held);
+                    out.flush();
+                }
             } catch (IOException e) {
                 // the gateway closed first, or we are closing
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
