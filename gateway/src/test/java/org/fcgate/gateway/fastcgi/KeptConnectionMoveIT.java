@@ -154,7 +154,7 @@ class KeptConnectionMoveIT {
         Channel kept = first.channel();
         List<String> order = new CopyOnWriteArrayList<>();
         CompletableFuture<Backend.Session> second = new CompletableFuture<>();
-        BackendHandler.Events next = new Holder();
+        BackendHandler.Events next = new IgnoringHolder();
         Backend.Callback takesIt = new Backend.Callback() {
             @Override
             public void opened(Backend.Session session) {
@@ -168,7 +168,7 @@ class KeptConnectionMoveIT {
                 second.completeExceptionally(new IOException(failure.cause()));
             }
         };
-        BackendHandler.Events previous = new Holder() {
+        BackendHandler.Events previous = new IgnoringHolder() {
             @Override
             public void backendRead(ByteBuf data) {
                 data.release();
@@ -204,26 +204,6 @@ class KeptConnectionMoveIT {
         @Override
         public void deregister(ChannelHandlerContext ctx, ChannelPromise promise) {
             promise.setFailure(new IOException("injected: deregister refused"));
-        }
-    }
-
-    /** A holder of a connection that hears nothing of interest. */
-    private static class Holder implements BackendHandler.Events {
-        @Override
-        public void backendRead(ByteBuf data) {
-            data.release();
-        }
-
-        @Override
-        public void backendReadComplete() {
-        }
-
-        @Override
-        public void backendInactive() {
-        }
-
-        @Override
-        public void backendException(Throwable cause) {
         }
     }
 
