@@ -186,8 +186,15 @@ class KeptConnectionMoveIT {
             kept.read();
         }).sync();
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(sockets).hasSize(1));
-        // FastCGI 1.0 §3.3: END_REQUEST of request 1, appStatus 0, protocolStatus 0 (REQUEST_COMPLETE).
-        byte[] endRequest = {1, 3, 0, 1, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        // What ends a request (FastCGI 1.0 §3.3, §5.5); the holder does not parse it, it only has to be one read.
+        byte[] endRequest = {
+            1, 3,       // version 1, type 3 END_REQUEST
+            0, 1,       // request id 1
+            0, 8, 0, 0, // content length 8, no padding, reserved
+            0, 0, 0, 0, // appStatus 0
+            0,          // protocolStatus REQUEST_COMPLETE
+            0, 0, 0,    // reserved
+        };
         sockets.iterator().next().getOutputStream().write(endRequest);
 
         Backend.Session taken = second.get(10, TimeUnit.SECONDS);
