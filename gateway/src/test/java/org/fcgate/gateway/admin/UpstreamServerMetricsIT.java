@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.fcgate.gateway.support.GatewayJar;
 import org.fcgate.gateway.support.PhpFpm;
+import org.fcgate.gateway.support.Resources;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,27 +32,10 @@ class UpstreamServerMetricsIT {
 
     @AfterEach
     void stop() throws Exception {
-        try {
-            if (gateway != null) {
-                gateway.close();
-            }
-        } finally {
-            Exception failed = null;
-            for (PhpFpm f : fpms) { // every one, even when one fails to close: none is left running
-                try {
-                    f.close();
-                } catch (Exception e) {
-                    if (failed == null) {
-                        failed = e;
-                    } else {
-                        failed.addSuppressed(e);
-                    }
-                }
-            }
-            if (failed != null) {
-                throw failed;
-            }
-        }
+        List<AutoCloseable> all = new ArrayList<>();
+        all.add(gateway);
+        all.addAll(fpms); // every one, even when one fails to close: none is left running
+        Resources.closeInOrder(all.toArray(AutoCloseable[]::new));
     }
 
     private PhpFpm fpm() throws Exception {

@@ -77,23 +77,11 @@ class BackendHandlerTest {
         assertThat(seen).filteredOn("step"::equals).hasSize(1);
         h.throwAfter = null;
         seen.clear();
-        handler.attach(new BackendHandler.Events() {
+        handler.attach(new IgnoringHolder() {
             @Override
             public void backendRead(ByteBuf data) {
                 data.release();
                 seen.add("second read");
-            }
-
-            @Override
-            public void backendReadComplete() {
-            }
-
-            @Override
-            public void backendInactive() {
-            }
-
-            @Override
-            public void backendException(Throwable cause) {
             }
         });
         channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {2}));

@@ -12,17 +12,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.fcgate.gateway.config.Failover;
 import org.fcgate.gateway.config.HealthCheck;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.support.ForwardingGateway;
+import org.fcgate.gateway.support.KeepAliveLoad;
 import org.fcgate.gateway.support.PhpFpm;
 import org.fcgate.gateway.support.RawClient;
 import org.fcgate.gateway.support.Resources;
+import org.fcgate.gateway.support.WriteAheadClients;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,28 +117,9 @@ class FpmWriteAheadIT {
         return upstreams.get(upstream).servers().stream().mapToInt(s -> ((ServerConnections) s).waiting()).sum();
     }
 
-    private static RawClient send(String target) throws IOException {
-        return gateway.connect().send("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n");
-    }
-
-    /**
-     * Sends {@code target} while every connection is busy, so that it is written ahead. A request goes ahead only
-     * from the event loop of a busy connection: one that waits instead (its client connection landed on another loop)
-     * is given up and sent again on a new client connection, which the gateway hands to the next loop.
-     */
+    /** Sends {@code target} while every connection is busy, so that it is written ahead. */
     private static RawClient sendAhead(String upstream, String target) throws IOException {
-        for (int attempt = 0; attempt < 8; attempt++) {
-            long before = writtenAhead(upstream);
-            RawClient c = send(target);
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> writtenAhead(upstream) > before || waiting(upstream) > 0);
-            if (writtenAhead(upstream) > before) {
-                return c;
-            }
-            c.close();
-            await().atMost(Duration.ofSeconds(10)).until(() -> waiting(upstream) == 0);
-        }
-        throw new AssertionError("never written ahead: " + target);
+        return WriteAheadClients.sendAhead(gateway, target, () -> writtenAhead(upstream), () -> waiting(upstream));
     }
 
     private static void assertAnswers(RawClient.Response r, String id, String tag) {
@@ -165,35 +145,14 @@ class FpmWriteAheadIT {
         int clients = 8;
         int perClient = 60;
         Map<String, AtomicLong> answeredBy = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        List<Future<Integer>> done = new ArrayList<>();
-        try {
-            for (int c = 0; c < clients; c++) {
-                int client = c;
-                done.add(pool.submit(() -> {
-                    try (RawClient conn = gateway.connect()) { // keep-alive: requests one after the other
-                        for (int i = 0; i < perClient; i++) {
-                            String id = client + "-" + i;
-                            String slow = i % 5 == 0 ? "&ms=2" : "";
-                            RawClient.Response r = conn.send("GET /x.load?id=" + id + slow
-                                    + " HTTP/1.1\r\nHost: a\r\n\r\n").read();
-                            assertThat(r.status()).as(r.bodyText()).isEqualTo(200);
-                            assertThat(r.bodyText()).matches(id + " [ab]\n");
-                            String tag = r.bodyText().substring(id.length() + 1).trim();
-                            answeredBy.computeIfAbsent(tag, k -> new AtomicLong()).incrementAndGet();
-                        }
-                    }
-                    return perClient;
-                }));
-            }
-            int total = 0;
-            for (Future<Integer> f : done) {
-                total += f.get();
-            }
-            assertThat(total).isEqualTo(clients * perClient);
-        } finally {
-            pool.shutdownNow();
-        }
+        KeepAliveLoad.run(gateway, clients, perClient, (conn, id, i) -> {
+            String slow = i % 5 == 0 ? "&ms=2" : "";
+            RawClient.Response r = conn.send("GET /x.load?id=" + id + slow + " HTTP/1.1\r\nHost: a\r\n\r\n").read();
+            assertThat(r.status()).as(r.bodyText()).isEqualTo(200);
+            assertThat(r.bodyText()).matches(id + " [ab]\n");
+            String tag = r.bodyText().substring(id.length() + 1).trim();
+            answeredBy.computeIfAbsent(tag, k -> new AtomicLong()).incrementAndGet();
+        });
         assertThat(writtenAhead("load") - aheadBefore).as("requests written ahead").isPositive();
         long byA = answeredBy.getOrDefault("a", new AtomicLong()).get();
         long byB = answeredBy.getOrDefault("b", new AtomicLong()).get();
@@ -214,8 +173,8 @@ class FpmWriteAheadIT {
     void aRequestWrittenAheadOfOneThatTimesOutStillAnswers() throws Exception {
         long timedOutBefore = counted("timeout", 504);
         long okBefore = counted("timeout", 200);
-        try (RawClient slow1 = send("/x.timeout?id=slow1&ms=3000");
-             RawClient slow2 = send("/x.timeout?id=slow2&ms=3000")) {
+        try (RawClient slow1 = gateway.send("/x.timeout?id=slow1&ms=3000");
+             RawClient slow2 = gateway.send("/x.timeout?id=slow2&ms=3000")) {
             awaitBusy("timeout");
             try (RawClient next = sendAhead("timeout", "/x.timeout?id=next")) {
                 assertThat(slow1.read().status()).isEqualTo(504);
@@ -237,8 +196,8 @@ class FpmWriteAheadIT {
     void aWorkerExitingAfterPmMaxRequestsWithOneWrittenAheadCostsNoFailedRequest() throws Exception {
         for (int round = 0; round < 3; round++) {
             long okBefore = counted("exits", 200);
-            try (RawClient last1 = send("/x.exits?id=last1-" + round + "&ms=1500");
-                 RawClient last2 = send("/x.exits?id=last2-" + round + "&ms=1500")) {
+            try (RawClient last1 = gateway.send("/x.exits?id=last1-" + round + "&ms=1500");
+                 RawClient last2 = gateway.send("/x.exits?id=last2-" + round + "&ms=1500")) {
                 awaitBusy("exits");
                 try (RawClient next = sendAhead("exits", "/x.exits?id=next" + round)) {
                     assertAnswers(last1.read(), "last1-" + round, "exits");

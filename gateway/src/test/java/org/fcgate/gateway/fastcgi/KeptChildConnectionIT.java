@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,13 +21,11 @@ import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.support.ForwardingGateway;
+import org.fcgate.gateway.support.PoolsGateway;
 import org.fcgate.gateway.support.RawClient;
 import org.fcgate.gateway.support.Resources;
 import org.fcgate.gateway.support.TestPools;
-import org.fcgate.pool.Pool;
-import org.fcgate.pool.PoolManager;
 import org.fcgate.pool.config.PmMode;
 import org.fcgate.pool.config.PoolConfig;
 import org.fcgate.pool.config.SocketConvention;
@@ -49,45 +46,29 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class KeptChildConnectionIT {
 
-    private static PoolManager manager;
-    private static final Map<String, Pool> pools = new LinkedHashMap<>();
+    private static final String PHP_PID = "<?php echo getmypid(), \"\\n\";\n";
+    private static final String APP = "app\n";
+
+    private static PoolsGateway fixture;
     private static ForwardingGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {
-        manager = TestPools.manager();
         List<String> app = TestPools.legacyApp();
-        add("fd0", TestPools.legacyAppPool("fd0", 2));
-        add("bind", PoolConfig.builder("bind", with(app, "--socket", "{socket}")).convention(SocketConvention.BIND)
-                .pm(PmMode.STATIC).maxChildren(1));
-        add("tcp", PoolConfig.builder("tcp", with(app, "--tcp", "127.0.0.1:{port}")).convention(SocketConvention.TCP)
-                .pm(PmMode.STATIC).maxChildren(1));
-        add("off", TestPools.legacyAppPool("off", 1).keepConn(false));
-        add("recycled", TestPools.legacyAppPool("recycled", 1).maxRequests(3));
-        add("timeout", TestPools.legacyAppPool("timeout", 1).requestTimeout(Duration.ofSeconds(1)));
-        add("php", php("php", "0").maxChildren(2));
-        // php-cgi exiting on its own is not a crash loop here, whatever the reaper sees first.
-        add("phpexits", php("phpexits", "3").maxChildren(2).crashThreshold(1000));
-        Path root = Files.createTempDirectory("fcgate-kept");
-        Map<String, org.fcgate.gateway.upstream.Upstream> routes = new HashMap<>();
-        for (String name : pools.keySet()) {
-            boolean isPhp = name.startsWith("php");
-            ForwardingGateway.write(root.resolve("x." + name), isPhp ? "<?php echo getmypid(), \"\\n\";\n" : "app\n");
-            routes.put("." + name, FastCgiUpstream.managed(pools.get(name), FastCgiUpstreamOptions.defaults()));
-        }
-        gateway = ForwardingGateway.start(root, routes, HttpLimits.defaults());
-        for (Pool p : pools.values()) {
-            awaitIdle(p);
-        }
-    }
-
-    private static void add(String name, PoolConfig.Builder b) {
-        pools.put(name, manager.addPool(b.build()));
-    }
-
-    private static PoolConfig.Builder php(String name, String maxRequests) {
-        return PoolConfig.builder(name, List.of("/usr/bin/php-cgi8.2")).pm(PmMode.STATIC)
-                .env("PHP_FCGI_CHILDREN", "0").env("PHP_FCGI_MAX_REQUESTS", maxRequests);
+        fixture = PoolsGateway.builder("fcgate-kept")
+                .pool("fd0", TestPools.legacyAppPool("fd0", 2), APP)
+                .pool("bind", PoolConfig.builder("bind", with(app, "--socket", "{socket}"))
+                        .convention(SocketConvention.BIND).pm(PmMode.STATIC).maxChildren(1), APP)
+                .pool("tcp", PoolConfig.builder("tcp", with(app, "--tcp", "127.0.0.1:{port}"))
+                        .convention(SocketConvention.TCP).pm(PmMode.STATIC).maxChildren(1), APP)
+                .pool("off", TestPools.legacyAppPool("off", 1).keepConn(false), APP)
+                .pool("recycled", TestPools.legacyAppPool("recycled", 1).maxRequests(3), APP)
+                .pool("timeout", TestPools.legacyAppPool("timeout", 1).requestTimeout(Duration.ofSeconds(1)), APP)
+                .pool("php", TestPools.phpCgiPool("php", 0).maxChildren(2), PHP_PID)
+                // php-cgi exiting on its own is not a crash loop here, whatever the reaper sees first.
+                .pool("phpexits", TestPools.phpCgiPool("phpexits", 3).maxChildren(2).crashThreshold(1000), PHP_PID)
+                .start();
+        gateway = fixture.gateway();
     }
 
     private static List<String> with(List<String> command, String... args) {
@@ -98,25 +79,12 @@ class KeptChildConnectionIT {
 
     @AfterAll
     static void stop() throws Exception {
-        Resources.closeInOrder(gateway, manager);
+        Resources.closeInOrder(fixture);
     }
 
     @AfterEach
     void invariants() throws Exception {
-        gateway.canary();
-        for (Pool p : pools.values()) {
-            awaitIdle(p);
-        }
-    }
-
-    private static void awaitIdle(Pool p) {
-        TestPools.awaitIdle(p, p.config().maxChildren());
-    }
-
-    private static RawClient.Response get(String target) throws IOException {
-        try (RawClient c = gateway.connect()) {
-            return c.send("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n").read();
-        }
+        fixture.invariants();
     }
 
     /** The pid that served: php prints it, the sample app says {@code pid=PID}. */
@@ -131,16 +99,16 @@ class KeptChildConnectionIT {
     @EnumSource(SocketConvention.class)
     void requestsShareOneConnectionPerChild(SocketConvention convention) throws Exception {
         String name = convention.name().toLowerCase(java.util.Locale.ROOT);
-        long broken = pools.get(name).snapshot().counters().exits(ExitReason.BROKEN);
+        long broken = fixture.pool(name).snapshot().counters().exits(ExitReason.BROKEN);
         Map<Long, Set<Long>> seen = new HashMap<>();
         for (int i = 0; i < 8; i++) {
-            long pid = pidOf(get("/x." + name));
+            long pid = pidOf(gateway.get("/x." + name));
             Set<Long> open = ChildSockets.connections(pid);
             assertThat(open).as("the child keeps exactly its one connection between requests").hasSize(1);
             seen.computeIfAbsent(pid, k -> new HashSet<>()).addAll(open);
         }
         assertThat(seen.values()).allSatisfy(inodes -> assertThat(inodes).as("one connection for all").hasSize(1));
-        assertThat(pools.get(name).snapshot().counters().exits(ExitReason.BROKEN)).isEqualTo(broken);
+        assertThat(fixture.pool(name).snapshot().counters().exits(ExitReason.BROKEN)).isEqualTo(broken);
     }
 
     @Test
@@ -151,7 +119,7 @@ class KeptChildConnectionIT {
             for (int round = 0; round < 5; round++) {
                 List<Future<Long>> pids = new ArrayList<>();
                 for (int i = 0; i < 4; i++) {
-                    pids.add(clients.submit(() -> pidOf(get("/x.php"))));
+                    pids.add(clients.submit(() -> pidOf(gateway.get("/x.php"))));
                 }
                 for (Future<Long> f : pids) {
                     long pid = f.get();
@@ -168,7 +136,7 @@ class KeptChildConnectionIT {
     @Test
     void withKeepConnOffTheChildHoldsNoConnectionAfterARequest() throws Exception {
         for (int i = 0; i < 3; i++) {
-            long pid = pidOf(get("/x.off"));
+            long pid = pidOf(gateway.get("/x.off"));
             await().atMost(Duration.ofSeconds(5)).until(() -> ChildSockets.connections(pid).isEmpty());
         }
     }
@@ -178,14 +146,14 @@ class KeptChildConnectionIT {
         List<Long> pids = new ArrayList<>();
         Map<Long, Set<Long>> seen = new HashMap<>();
         for (int i = 0; i < 7; i++) {
-            long pid = pidOf(get("/x.recycled"));
+            long pid = pidOf(gateway.get("/x.recycled"));
             pids.add(pid);
             Set<Long> open = ChildSockets.connections(pid);
             seen.computeIfAbsent(pid, k -> new HashSet<>()).addAll(open);
             if (pids.size() % 3 == 0) {
                 // Its third request: the child is being stopped, its kept connection closed by the pool.
                 await().atMost(Duration.ofSeconds(10)).until(() -> ChildSockets.gone(pid));
-                awaitIdle(pools.get("recycled"));
+                TestPools.awaitIdle(fixture.pool("recycled"));
             } else {
                 assertThat(open).hasSize(1);
             }
@@ -206,7 +174,7 @@ class KeptChildConnectionIT {
         // other child, once, before anything of it reached the exiting one.
         Set<Long> children = new HashSet<>();
         for (int i = 0; i < 30; i++) {
-            RawClient.Response r = get("/x.phpexits?i=" + i);
+            RawClient.Response r = gateway.get("/x.phpexits?i=" + i);
             assertThat(r.status()).as("request %d: %s", i, r.bodyText()).isEqualTo(200);
             children.add(pidOf(r));
         }
@@ -215,48 +183,48 @@ class KeptChildConnectionIT {
 
     @Test
     void R52_aTimedOutRequestsConnectionIsClosedAndTheChildReplaced() throws Exception {
-        long before = pidOf(get("/x.timeout"));
+        long before = pidOf(gateway.get("/x.timeout"));
         assertThat(ChildSockets.connections(before)).hasSize(1);
-        assertThat(get("/x.timeout?sleep=5000").status()).isEqualTo(504);
+        assertThat(gateway.get("/x.timeout?sleep=5000").status()).isEqualTo(504);
         await().atMost(Duration.ofSeconds(10)).until(() -> ChildSockets.gone(before));
-        awaitIdle(pools.get("timeout"));
-        long after = pidOf(get("/x.timeout"));
+        TestPools.awaitIdle(fixture.pool("timeout"));
+        long after = pidOf(gateway.get("/x.timeout"));
         assertThat(after).isNotEqualTo(before);
         assertThat(ChildSockets.connections(after)).hasSize(1);
-        assertThat(pools.get("timeout").snapshot().counters().exits(ExitReason.TIMEOUT)).isPositive();
+        assertThat(fixture.pool("timeout").snapshot().counters().exits(ExitReason.TIMEOUT)).isPositive();
     }
 
     @Test
     void R51_aClientAbortClosesTheConnectionAndReplacesTheChild() throws Exception {
-        long before = pidOf(get("/x.fd0"));
-        long broken = pools.get("fd0").snapshot().counters().exits(ExitReason.BROKEN);
+        long before = pidOf(gateway.get("/x.fd0"));
+        long broken = fixture.pool("fd0").snapshot().counters().exits(ExitReason.BROKEN);
         RawClient c = gateway.connect().send("GET /x.fd0?sleep=30000 HTTP/1.1\r\nHost: a\r\n\r\n");
-        await().atMost(Duration.ofSeconds(10)).until(() -> pools.get("fd0").snapshot().count(ChildState.BUSY) == 1);
-        long busy = pools.get("fd0").snapshot().children().stream().filter(ch -> ch.state() == ChildState.BUSY)
+        await().atMost(Duration.ofSeconds(10)).until(() -> fixture.pool("fd0").snapshot().count(ChildState.BUSY) == 1);
+        long busy = fixture.pool("fd0").snapshot().children().stream().filter(ch -> ch.state() == ChildState.BUSY)
                 .mapToLong(ChildSnapshot::pid).findFirst().orElseThrow();
         assertThat(busy).isEqualTo(before); // MRU: the child that served the last request
         c.close();
         await().atMost(Duration.ofSeconds(10)).until(() -> ChildSockets.gone(busy));
         await().atMost(Duration.ofSeconds(10)).until(() ->
-                pools.get("fd0").snapshot().counters().exits(ExitReason.BROKEN) == broken + 1);
+                fixture.pool("fd0").snapshot().counters().exits(ExitReason.BROKEN) == broken + 1);
     }
 
     @Test
     void noDescriptorLeakOverManyRequests() throws Exception {
         for (int i = 0; i < 40; i++) {
-            get(i % 2 == 0 ? "/x.php" : "/x.recycled"); // every loop, every child has its connection by now
+            gateway.get(i % 2 == 0 ? "/x.php" : "/x.recycled"); // every loop, every child has its connection by now
         }
-        awaitIdle(pools.get("recycled"));
+        TestPools.awaitIdle(fixture.pool("recycled"));
         long before = ChildSockets.openDescriptors();
         for (int i = 0; i < 300; i++) {
-            RawClient.Response r = get(switch (i % 3) {
+            RawClient.Response r = gateway.get(switch (i % 3) {
                 case 0 -> "/x.php";
                 case 1 -> "/x.recycled"; // a new child, and so a new connection, every third request
                 default -> "/x.fd0";
             });
             assertThat(r.status()).isEqualTo(200);
         }
-        awaitIdle(pools.get("recycled"));
+        TestPools.awaitIdle(fixture.pool("recycled"));
         await().atMost(Duration.ofSeconds(10)).until(() -> ChildSockets.openDescriptors() <= before);
     }
 

@@ -7,23 +7,20 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.support.CollidingNames;
 import org.fcgate.gateway.support.ForwardingGateway;
+import org.fcgate.gateway.support.PoolsGateway;
 import org.fcgate.gateway.support.RawClient;
 import org.fcgate.gateway.support.Resources;
 import org.fcgate.gateway.support.TestPools;
 import org.fcgate.pool.Pool;
-import org.fcgate.pool.PoolManager;
 import org.fcgate.pool.status.ChildState;
 import org.fcgate.pool.status.ExitReason;
 import org.junit.jupiter.api.AfterAll;
@@ -38,40 +35,35 @@ import org.junit.jupiter.api.Test;
  */
 class ManagedPoolForwardIT {
 
-    private static PoolManager manager;
+    private static final String SCRIPT = "legacy app script\n";
+
+    private static PoolsGateway fixture;
     private static Pool pool;
     private static Pool tiny;
     private static ForwardingGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {
-        manager = TestPools.manager();
-        pool = manager.addPool(TestPools.legacyAppPool("legacy", 2)
-                .requestTimeout(Duration.ofSeconds(3)).build());
-        tiny = manager.addPool(TestPools.legacyAppPool("tiny", 1)
-                .queueMax(1).queueTimeout(Duration.ofSeconds(20)).retryAfter(Duration.ofSeconds(7)).build());
-        Path root = Files.createTempDirectory("fcgate-fwd");
-        ForwardingGateway.write(root.resolve("sub/env.app"), "legacy app script\n");
-        ForwardingGateway.write(root.resolve("env.app"), "legacy app script\n");
-        ForwardingGateway.write(root.resolve("q.one"), "legacy app script\n");
-        FastCgiUpstreamOptions options = FastCgiUpstreamOptions.defaults();
-        gateway = ForwardingGateway.start(root, Map.of(".app", FastCgiUpstream.managed(pool, options),
-                ".one", FastCgiUpstream.managed(tiny, options)),
-                new HttpLimits(8192, 128 * 1024, 100, 16 * 1024 * 1024, 1024));
-        TestPools.awaitIdle(pool, 2);
-        TestPools.awaitIdle(tiny, 1);
+        fixture = PoolsGateway.builder("fcgate-fwd")
+                .pool("legacy", ".app", TestPools.legacyAppPool("legacy", 2).requestTimeout(Duration.ofSeconds(3)))
+                .pool("tiny", ".one", TestPools.legacyAppPool("tiny", 1)
+                        .queueMax(1).queueTimeout(Duration.ofSeconds(20)).retryAfter(Duration.ofSeconds(7)))
+                .file("sub/env.app", SCRIPT).file("env.app", SCRIPT).file("q.one", SCRIPT)
+                .limits(new HttpLimits(8192, 128 * 1024, 100, 16 * 1024 * 1024, 1024))
+                .start();
+        pool = fixture.pool("legacy");
+        tiny = fixture.pool("tiny");
+        gateway = fixture.gateway();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        Resources.closeInOrder(gateway, manager);
+        Resources.closeInOrder(fixture);
     }
 
     @AfterEach
     void invariants() throws Exception {
-        gateway.canary();
-        TestPools.awaitIdle(pool, 2);
-        TestPools.awaitIdle(tiny, 1);
+        fixture.invariants();
         // A replaced child may still be between SIGTERM and its reaping for a moment.
         await().atMost(Duration.ofSeconds(10)).until(() ->
                 ProcessHandle.current().children().filter(ProcessHandle::isAlive).count() <= 3);

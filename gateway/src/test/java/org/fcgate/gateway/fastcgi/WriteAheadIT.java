@@ -4,27 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import org.fcgate.gateway.config.HttpLimits;
 import org.fcgate.gateway.support.ForwardingGateway;
+import org.fcgate.gateway.support.KeepAliveLoad;
+import org.fcgate.gateway.support.PoolsGateway;
 import org.fcgate.gateway.support.RawClient;
 import org.fcgate.gateway.support.Resources;
 import org.fcgate.gateway.support.TestPools;
+import org.fcgate.gateway.support.WriteAheadClients;
 import org.fcgate.pool.Pool;
-import org.fcgate.pool.PoolManager;
 import org.fcgate.pool.PoolObserver;
-import org.fcgate.pool.config.PmMode;
 import org.fcgate.pool.config.PoolConfig;
 import org.fcgate.pool.status.ChildSnapshot;
 import org.fcgate.pool.status.ChildState;
@@ -47,100 +39,57 @@ class WriteAheadIT {
             + "if (isset($_GET['crash'])) { posix_kill(getmypid(), 9); }\n"
             + "echo $_GET['id'] ?? '', \"\\n\";\n";
 
-    private static PoolManager manager;
-    private static final Map<String, Pool> pools = new LinkedHashMap<>();
+    private static PoolsGateway fixture;
     private static final Map<String, AtomicLong> aheads = new HashMap<>();
     private static ForwardingGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {
-        manager = TestPools.manager();
-        add("load", php("load", "0").maxChildren(2).writeAhead(Duration.ofSeconds(1)));
-        add("sdk", TestPools.legacyAppPool("sdk", 2).writeAhead(Duration.ofSeconds(1)));
-        add("timeout", php("timeout", "0").maxChildren(1).writeAhead(Duration.ofSeconds(10))
-                .requestTimeout(Duration.ofSeconds(1)).killGrace(Duration.ZERO));
-        add("crash", php("crash", "0").maxChildren(1).writeAhead(Duration.ofSeconds(10)).crashThreshold(1000));
-        add("stopped", php("stopped", "0").maxChildren(1).writeAhead(Duration.ofSeconds(10)));
-        // php-cgi exiting on its own after 2 requests is not a crash loop here.
-        add("exits", php("exits", "2").maxChildren(1).writeAhead(Duration.ofSeconds(10)).crashThreshold(1000));
-        add("abort", php("abort", "0").maxChildren(1).writeAhead(Duration.ofSeconds(10)));
-        Path root = Files.createTempDirectory("fcgate-ahead");
-        Map<String, org.fcgate.gateway.upstream.Upstream> routes = new HashMap<>();
-        for (String name : pools.keySet()) {
-            ForwardingGateway.write(root.resolve("x." + name), SCRIPT);
-            routes.put("." + name, FastCgiUpstream.managed(pools.get(name), FastCgiUpstreamOptions.defaults()));
-        }
-        gateway = ForwardingGateway.start(root, routes, HttpLimits.defaults());
-        for (Pool p : pools.values()) {
-            awaitIdle(p);
+        fixture = PoolsGateway.builder("fcgate-ahead")
+                .pool("load", php("load", 0).maxChildren(2).writeAhead(Duration.ofSeconds(1)), SCRIPT)
+                .pool("sdk", TestPools.legacyAppPool("sdk", 2).writeAhead(Duration.ofSeconds(1)), SCRIPT)
+                .pool("timeout", php("timeout", 0).maxChildren(1).writeAhead(Duration.ofSeconds(10))
+                        .requestTimeout(Duration.ofSeconds(1)).killGrace(Duration.ZERO), SCRIPT)
+                .pool("crash", php("crash", 0).maxChildren(1).writeAhead(Duration.ofSeconds(10))
+                        .crashThreshold(1000), SCRIPT)
+                .pool("stopped", php("stopped", 0).maxChildren(1).writeAhead(Duration.ofSeconds(10)), SCRIPT)
+                // php-cgi exiting on its own after 2 requests is not a crash loop here.
+                .pool("exits", php("exits", 2).maxChildren(1).writeAhead(Duration.ofSeconds(10))
+                        .crashThreshold(1000), SCRIPT)
+                .pool("abort", php("abort", 0).maxChildren(1).writeAhead(Duration.ofSeconds(10)), SCRIPT)
+                .start();
+        gateway = fixture.gateway();
+        for (Pool p : fixture.pools()) { // before any request: every grant is counted
+            AtomicLong n = new AtomicLong();
+            p.observe(new PoolObserver() {
+                @Override
+                public void writeAheadGranted() {
+                    n.incrementAndGet();
+                }
+            });
+            aheads.put(p.config().name(), n);
         }
     }
 
-    private static void add(String name, PoolConfig.Builder b) {
-        Pool p = manager.addPool(b.build());
-        AtomicLong n = new AtomicLong();
-        p.observe(new PoolObserver() {
-            @Override
-            public void writeAheadGranted() {
-                n.incrementAndGet();
-            }
-        });
-        pools.put(name, p);
-        aheads.put(name, n);
-    }
-
-    private static PoolConfig.Builder php(String name, String maxRequests) {
-        return PoolConfig.builder(name, List.of("/usr/bin/php-cgi8.2")).pm(PmMode.STATIC)
-                .env("PHP_FCGI_CHILDREN", "0").env("PHP_FCGI_MAX_REQUESTS", maxRequests);
+    private static PoolConfig.Builder php(String name, int maxRequests) {
+        return TestPools.phpCgiPool(name, maxRequests);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        Resources.closeInOrder(gateway, manager);
+        Resources.closeInOrder(fixture);
     }
 
     @AfterEach
     void invariants() throws Exception {
-        gateway.canary();
-        for (Pool p : pools.values()) {
-            awaitIdle(p);
-        }
+        fixture.invariants();
     }
 
-    private static void awaitIdle(Pool p) {
-        TestPools.awaitIdle(p, p.config().maxChildren());
-    }
-
-    private static RawClient.Response get(String target) throws IOException {
-        try (RawClient c = gateway.connect()) {
-            return c.send("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n").read();
-        }
-    }
-
-    private static RawClient send(String target) throws IOException {
-        return gateway.connect().send("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n");
-    }
-
-    /**
-     * Sends {@code target} while the pool's one child is busy, so that it is written ahead. A request goes ahead only
-     * from the event loop of the busy child's connection: one that queues instead (its client connection landed on
-     * another loop) is given up and sent again on a new client connection, which the gateway hands to the next loop.
-     */
+    /** Sends {@code target} while the pool's one child is busy, so that it is written ahead. */
     private static RawClient sendAhead(String pool, String target) throws IOException {
-        Pool p = pools.get(pool);
-        AtomicLong counter = aheads.get(pool);
-        for (int attempt = 0; attempt < 8; attempt++) {
-            long before = counter.get();
-            RawClient c = send(target);
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> counter.get() > before || p.snapshot().counters().queueLength() > 0);
-            if (counter.get() > before) {
-                return c;
-            }
-            c.close();
-            await().atMost(Duration.ofSeconds(10)).until(() -> p.snapshot().counters().queueLength() == 0);
-        }
-        throw new AssertionError("never written ahead: " + target);
+        Pool p = fixture.pool(pool);
+        return WriteAheadClients.sendAhead(gateway, target, aheads.get(pool)::get,
+                () -> p.snapshot().counters().queueLength());
     }
 
     private static void assertAnswers(RawClient.Response r, String id) {
@@ -178,39 +127,18 @@ class WriteAheadIT {
      */
     private static void underLoad(String poolName, String slowParam,
                                   java.util.function.BiConsumer<RawClient.Response, String> check) throws Exception {
-        Pool p = pools.get(poolName);
+        Pool p = fixture.pool(poolName);
         long leasesBefore = p.snapshot().counters().leases();
         long aheadsBefore = aheads.get(poolName).get();
         long brokenBefore = p.snapshot().counters().exits(ExitReason.BROKEN);
         int clients = 8;
         int perClient = 60;
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        List<Future<Integer>> done = new ArrayList<>();
-        try {
-            for (int c = 0; c < clients; c++) {
-                int client = c;
-                done.add(pool.submit(() -> {
-                    try (RawClient conn = gateway.connect()) { // keep-alive: requests one after the other
-                        for (int i = 0; i < perClient; i++) {
-                            String id = client + "-" + i;
-                            String slow = i % 5 == 0 ? "&" + slowParam + "=2" : "";
-                            RawClient.Response r = conn.send("GET /x." + poolName + "?id=" + id + slow
-                                    + " HTTP/1.1\r\nHost: a\r\n\r\n").read();
-                            check.accept(r, id);
-                        }
-                    }
-                    return perClient;
-                }));
-            }
-            int total = 0;
-            for (Future<Integer> f : done) {
-                total += f.get();
-            }
-            assertThat(total).isEqualTo(clients * perClient);
-        } finally {
-            pool.shutdownNow();
-        }
-        awaitIdle(p);
+        KeepAliveLoad.run(gateway, clients, perClient, (conn, id, i) -> {
+            String slow = i % 5 == 0 ? "&" + slowParam + "=2" : "";
+            check.accept(conn.send("GET /x." + poolName + "?id=" + id + slow + " HTTP/1.1\r\nHost: a\r\n\r\n")
+                    .read(), id);
+        });
+        TestPools.awaitIdle(p);
         assertThat(aheads.get(poolName).get() - aheadsBefore).as("requests written ahead").isPositive();
         long served = clients * perClient;
         assertThat(p.snapshot().counters().leases() - leasesBefore).isEqualTo(served);
@@ -221,16 +149,16 @@ class WriteAheadIT {
 
     @Test
     void aRequestWrittenAheadOfOneThatTimesOutStillAnswers() throws Exception {
-        Pool p = pools.get("timeout");
+        Pool p = fixture.pool("timeout");
         long leasesBefore = p.snapshot().counters().leases();
-        try (RawClient slow = send("/x.timeout?id=slow&ms=5000")) {
+        try (RawClient slow = gateway.send("/x.timeout?id=slow&ms=5000")) {
             busyPid(p);
             try (RawClient next = sendAhead("timeout", "/x.timeout?id=next")) {
                 assertThat(slow.read().status()).isEqualTo(504);
                 assertAnswers(next.read(), "next");
             }
         }
-        awaitIdle(p);
+        TestPools.awaitIdle(p);
         // The slow one, and the one written ahead once: its lease on the timed-out child was never promoted.
         assertThat(p.snapshot().counters().leases() - leasesBefore).isEqualTo(2);
         assertThat(p.snapshot().counters().exits(ExitReason.TIMEOUT)).isPositive();
@@ -238,8 +166,8 @@ class WriteAheadIT {
 
     @Test
     void aRequestWrittenAheadOfOneWhoseChildIsStoppedStillAnswers() throws Exception {
-        Pool p = pools.get("stopped");
-        try (RawClient slow = send("/x.stopped?id=slow&ms=5000")) {
+        Pool p = fixture.pool("stopped");
+        try (RawClient slow = gateway.send("/x.stopped?id=slow&ms=5000")) {
             long pid = busyPid(p);
             try (RawClient next = sendAhead("stopped", "/x.stopped?id=next")) {
                 assertThat(p.stopChild(pid)).isEqualTo(Pool.ChildStop.STOPPING);
@@ -253,8 +181,8 @@ class WriteAheadIT {
 
     @Test
     void aRequestWrittenAheadOfOneWhoseChildCrashesStillAnswers() throws Exception {
-        Pool p = pools.get("crash");
-        try (RawClient crashing = send("/x.crash?id=crash&ms=1500&crash=1")) {
+        Pool p = fixture.pool("crash");
+        try (RawClient crashing = gateway.send("/x.crash?id=crash&ms=1500&crash=1")) {
             busyPid(p);
             try (RawClient next = sendAhead("crash", "/x.crash?id=next")) {
                 assertThat(crashing.read().status()).isEqualTo(502);
@@ -265,26 +193,26 @@ class WriteAheadIT {
 
     @Test
     void phpCgiExitingAfterItsLastRequestWithOneWrittenAheadCostsNoFailedRequest() throws Exception {
-        Pool p = pools.get("exits");
+        Pool p = fixture.pool("exits");
         for (int round = 0; round < 3; round++) {
-            assertAnswers(get("/x.exits?id=first" + round), "first" + round); // php-cgi's 1st of 2
-            try (RawClient last = send("/x.exits?id=last" + round + "&ms=2000")) { // its 2nd: it exits after
+            assertAnswers(gateway.get("/x.exits?id=first" + round), "first" + round); // php-cgi's 1st of 2
+            try (RawClient last = gateway.send("/x.exits?id=last" + round + "&ms=2000")) { // its 2nd: it exits after
                 busyPid(p);
                 try (RawClient next = sendAhead("exits", "/x.exits?id=next" + round)) {
                     assertAnswers(last.read(), "last" + round);
                     assertAnswers(next.read(), "next" + round);
                 }
             }
-            awaitIdle(p);
+            TestPools.awaitIdle(p);
         }
     }
 
     @Test
     void aClientLeavingWhileItsRequestIsWrittenAheadCostsThatChildOnly() throws Exception {
-        Pool p = pools.get("abort");
+        Pool p = fixture.pool("abort");
         long broken = p.snapshot().counters().exits(ExitReason.BROKEN);
         long pid;
-        try (RawClient slow = send("/x.abort?id=slow&ms=1000")) {
+        try (RawClient slow = gateway.send("/x.abort?id=slow&ms=1000")) {
             pid = busyPid(p);
             sendAhead("abort", "/x.abort?id=gone&ms=20000").close();
             assertAnswers(slow.read(), "slow");
@@ -292,9 +220,9 @@ class WriteAheadIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> KeptChildConnectionIT.ChildSockets.gone(pid));
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> p.snapshot().counters().exits(ExitReason.BROKEN) == broken + 1);
-        awaitIdle(p);
+        TestPools.awaitIdle(p);
         for (int i = 0; i < 5; i++) {
-            assertAnswers(get("/x.abort?id=after" + i), "after" + i);
+            assertAnswers(gateway.get("/x.abort?id=after" + i), "after" + i);
         }
     }
 }

@@ -77,6 +77,18 @@ public final class ForwardingGateway implements AutoCloseable {
         return new RawClient(port());
     }
 
+    /** {@code GET target} with {@code Host: a} on a fresh connection, closed once the response is read. */
+    public RawClient.Response get(String target) throws IOException {
+        try (RawClient c = connect()) {
+            return c.send("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n").read();
+        }
+    }
+
+    /** {@code GET target} with {@code Host: a} on a new connection, left open for the caller to read and close. */
+    public RawClient send(String target) throws IOException {
+        return connect().send("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n");
+    }
+
     /** INV (2): a canary request on a fresh connection returns 200. */
     public void canary() throws IOException {
         try (RawClient c = connect()) {

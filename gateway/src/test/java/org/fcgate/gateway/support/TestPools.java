@@ -55,6 +55,16 @@ public final class TestPools {
         return PoolConfig.builder(name, legacyApp()).pm(PmMode.STATIC).maxChildren(maxChildren);
     }
 
+    /**
+     * A static pool {@code name} of php-cgi 8.2 children, each serving on fd 0 itself ({@code PHP_FCGI_CHILDREN=0})
+     * and exiting after {@code maxRequests} requests ({@code PHP_FCGI_MAX_REQUESTS}; 0: never); the caller adds the
+     * rest, {@code maxChildren} first.
+     */
+    public static PoolConfig.Builder phpCgiPool(String name, int maxRequests) {
+        return PoolConfig.builder(name, List.of("/usr/bin/php-cgi8.2")).pm(PmMode.STATIC)
+                .env("PHP_FCGI_CHILDREN", "0").env("PHP_FCGI_MAX_REQUESTS", Integer.toString(maxRequests));
+    }
+
     /** {@link #legacyApp()} as a YAML flow list, for a pool's {@code command:} key. */
     public static String legacyAppYaml() throws Exception {
         return yamlList(legacyApp());
@@ -63,6 +73,11 @@ public final class TestPools {
     /** A YAML flow list of double-quoted strings (paths hold no quotes or backslashes here). */
     public static String yamlList(List<String> items) {
         return items.stream().map(s -> "\"" + s + "\"").collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    /** Waits ({@link #IDLE_PATIENCE} at most) until all of {@code pool}'s {@code max_children} are idle. */
+    public static void awaitIdle(Pool pool) {
+        awaitIdle(pool, pool.config().maxChildren());
     }
 
     /** Waits ({@link #IDLE_PATIENCE} at most) until {@code pool} has exactly {@code idle} idle children. */
