@@ -38,6 +38,7 @@ final class StatusText {
         m.put("max active processes", s.maxActiveProcesses());
         m.put("max children reached", s.maxChildrenReached());
         m.put("slow requests", s.slowRequests());
+        s.writtenAhead().ifPresent(n -> m.put("written ahead", n)); // fcgate's own, write_ahead on only
         return m;
     }
 
@@ -130,6 +131,6 @@ final class StatusText {
 
     static List<String> poolFieldNames() {
         return List.copyOf(poolFields(new PoolStatus("", "", Instant.EPOCH, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                List.of())).keySet());
+                java.util.OptionalLong.empty(), List.of())).keySet());
     }
 }

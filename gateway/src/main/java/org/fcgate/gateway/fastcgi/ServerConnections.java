@@ -44,6 +44,9 @@ final class ServerConnections implements ExternalServer {
 
     private final BackendAddress address;
     private final SocketAddress resolved;
+    /** nginx's status for a client that left before the answer: a request written ahead and given up counts so. */
+    private static final int CLIENT_CLOSED = 499;
+
     private final ExternalServerOptions server;
     private final FastCgiUpstreamOptions options;
     private final ServerHealth health;
@@ -670,12 +673,14 @@ final class ServerConnections implements ExternalServer {
             }
             PooledSession next = null;
             boolean promote = false;
+            boolean abandonedRead = false;
             if (writeAheadNanos > 0) {
                 synchronized (ServerConnections.this) {
                     next = pooled.ahead;
                     pooled.ahead = null;
                     // Even after close() (a reload): the promoted request runs here, its connection closes once it ends.
                     promote = next != null && reusable && !next.abandoned && pooled.channel.isActive();
+                    abandonedRead = next != null && reusable && next.abandoned && pooled.channel.isActive();
                     if (promote) {
                         pooled.current = next;
                         pooled.currentSince = System.nanoTime();
@@ -699,6 +704,11 @@ final class ServerConnections implements ExternalServer {
                 }
                 offerAhead(pooled);
                 return;
+            }
+            if (abandonedRead) {
+                // Its client left after it was written: the server goes on to read it and runs it, as it would have
+                // been promoted now. Counted as a request the server got (nginx's 499), none of its time ours to see.
+                stats.requestEnded(next.status == 0 ? CLIENT_CLOSED : next.status, -1, 0);
             }
             if (next != null) {
                 reusable = false; // bytes of a request nobody reads, or of one sent again elsewhere
