@@ -58,7 +58,10 @@ import org.slf4j.LoggerFactory;
  * first), only on a child not to be recycled after it, and only for a caller on that connection's executor. A
  * waiter goes ahead too when a child's current request is written or promoted (passing others as {@link Dispatch}
  * allows). The lease is promoted when the current request is released completed and the child kept; otherwise it
- * is revoked {@link Revocation#NOT_STARTED}. Counted as a lease (and timed) from its promotion.
+ * is revoked {@link Revocation#NOT_STARTED}. Counted as a lease (and timed) from its promotion. Until then it waits
+ * for a child as a queued caller does: in the snapshot's {@code writtenAhead}, the queue peak and max children
+ * reached (php-fpm's listen queue). One its holder gave up after writing it counts as a lease, released broken, when
+ * the current request completes and the child goes on to read it (the child is then replaced).
  *
  * <h2>Time</h2>
  * Events (acquire, release, child ready/exit) act at once. Deadlines (queue wait, request timeout, kill

@@ -38,7 +38,9 @@ import org.fcgate.pool.Revocation;
  * it is promoted in that END_REQUEST's read ({@link Backend.Session#whenPromoted}). If the current request fails or
  * the connection is lost first, the one ahead is revoked {@link Revocation#NOT_STARTED} and asked for again. Waiters
  * on a connection's loop are offered its place ahead too, as soon as its current request is written, passing the
- * waiters before them once at most.
+ * waiters before them once at most. One given up by its exchange after it was written (the client left) closes the
+ * connection once the current request ends; if that one ended with END_REQUEST the server goes on to read and run it,
+ * so it counts in the server's stats once, with the status its exchange gave (499).
  */
 final class ServerConnections implements ExternalServer {
 
