@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * The field tables every format walks, in php-fpm 8.2's order, and the two line formats: plain text (php-fpm's
@@ -131,6 +132,6 @@ final class StatusText {
 
     static List<String> poolFieldNames() {
         return List.copyOf(poolFields(new PoolStatus("", "", Instant.EPOCH, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                java.util.OptionalLong.empty(), List.of())).keySet());
+                OptionalLong.empty(), List.of())).keySet());
     }
 }

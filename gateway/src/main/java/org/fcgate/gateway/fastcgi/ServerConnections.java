@@ -44,11 +44,11 @@ import org.fcgate.pool.Revocation;
  */
 final class ServerConnections implements ExternalServer {
 
-    private final BackendAddress address;
-    private final SocketAddress resolved;
     /** nginx's status for a client that left before the answer: a request written ahead and given up counts so. */
     private static final int CLIENT_CLOSED = 499;
 
+    private final BackendAddress address;
+    private final SocketAddress resolved;
     private final ExternalServerOptions server;
     private final FastCgiUpstreamOptions options;
     private final ServerHealth health;
