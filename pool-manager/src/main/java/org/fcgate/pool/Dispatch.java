@@ -86,10 +86,11 @@ final class Dispatch {
         return true;
     }
 
+    /** @param writtenAhead requests written ahead now: they wait too (php-fpm's listen queue), for the peak */
     void enqueue(RequestInfo request, long now, CompletableFuture<AcquireResult> future, Executor home,
-                 WriteAhead ahead) {
+                 WriteAhead ahead, int writtenAhead) {
         waiters.addLast(new Waiter(request, now, future, home, ahead));
-        maxQueueLength = Math.max(maxQueueLength, waiters.size());
+        maxQueueLength = Math.max(maxQueueLength, waiters.size() + writtenAhead);
     }
 
     /**
@@ -200,8 +201,22 @@ final class Dispatch {
         Lease lease = new Lease(pool, slot, request, requestedNanos, requestedNanos, slot.lease.inUse, false, true);
         slot.ahead = lease;
         aheadGrants++;
+        // It waits for a child as a queued caller does: php-fpm's "max listen queue" counts both.
+        maxQueueLength = Math.max(maxQueueLength, waiters.size() + pool.writtenAheadNow());
         pool.grantedAhead();
         return lease;
+    }
+
+    /**
+     * The current request on {@code slot} completed and the child goes on to the request written ahead behind it, whose
+     * holder gave it up after writing it (its client left): the child reads and runs it, so it counts as a lease
+     * granted now and released broken at once (nobody reads its answer; the pool replaces the child), as nginx counts
+     * a request its upstream got after the client closed (499).
+     */
+    void countAbandonedAhead(Lease lease, long now) {
+        leases++;
+        queueWaitNanos += now - lease.requestedNanos;
+        pool.granted(now - lease.requestedNanos);
     }
 
     /**

@@ -21,7 +21,8 @@ import org.fcgate.pool.status.RequestInfo;
  * and the child is kept; from then on it is an ordinary lease, and request_timeout, RSS sampling, the status page and
  * the request counters start there. Otherwise {@code AHEAD → REVOKED} with {@link Revocation#NOT_STARTED}. Before
  * promotion, {@link #releaseUnused()} means nothing was written; {@link #releaseBroken()} means the request was
- * written and nobody will read its answer: the child is replaced once its current request ends.
+ * written and nobody will read its answer: the child is replaced once its current request ends (counted as a lease
+ * served, released broken, if that request completed: the child goes on to read it).
  */
 public final class Lease {
     private final Pool pool;

@@ -58,7 +58,10 @@ import org.slf4j.LoggerFactory;
  * first), only on a child not to be recycled after it, and only for a caller on that connection's executor. A
  * waiter goes ahead too when a child's current request is written or promoted (passing others as {@link Dispatch}
  * allows). The lease is promoted when the current request is released completed and the child kept; otherwise it
- * is revoked {@link Revocation#NOT_STARTED}. Counted as a lease (and timed) from its promotion.
+ * is revoked {@link Revocation#NOT_STARTED}. Counted as a lease (and timed) from its promotion. Until then it waits
+ * for a child as a queued caller does: in the snapshot's {@code writtenAhead}, the queue peak and max children
+ * reached (php-fpm's listen queue). One its holder gave up after writing it counts as a lease, released broken, when
+ * the current request completes and the child goes on to read it (the child is then replaced).
  *
  * <h2>Time</h2>
  * Events (acquire, release, child ready/exit) act at once. Deadlines (queue wait, request timeout, kill
@@ -235,6 +238,7 @@ public final class Pool {
             if (ahead == WriteAhead.ALLOWED && home != null && aheadAllowed() && dispatch.queueEmpty()) {
                 ChildSlot busy = aheadCandidate(home, now);
                 if (busy != null) {
+                    board.maxChildrenReached(now, config); // it waits, with max_children running, as a queued caller
                     future.complete(new AcquireResult.Granted(dispatch.grantAhead(busy, request, now)));
                     return future;
                 }
@@ -246,7 +250,8 @@ public final class Pool {
             if (board.live() >= config.maxChildren()) {
                 board.maxChildrenReached(now, config);
             }
-            dispatch.enqueue(request, now, future, home, ahead);
+            dispatch.enqueue(request, now, future, home, ahead,
+                    config.writeAhead().isZero() ? 0 : board.writtenAhead());
             int children = board.size();
             wake = needsTick(now + config.queueTimeout().toNanos(), now) | planNeedsTick(children, now, after);
         } finally {
@@ -277,6 +282,11 @@ public final class Pool {
     void granted(long queueWaitNanos) {
         board.noteActive();
         observer.leaseGranted(Duration.ofNanos(queueWaitNanos));
+    }
+
+    /** Under the lock: requests written ahead now (status page "listen queue", with the queue). */
+    int writtenAheadNow() {
+        return board.writtenAhead();
     }
 
     /** A lease was granted ahead (under the lock). */
@@ -414,6 +424,11 @@ public final class Pool {
                 log.info("[pool {}] child {} replaced: a request written ahead on it was given up by its client",
                         name(), slot.pid);
                 slot.ahead = null;
+                if (why == null && kind == ReleaseKind.COMPLETED && keep != null && keep == next.kept) {
+                    // It would have been promoted: the child goes on to read it, and runs it though nobody waits.
+                    dispatch.countAbandonedAhead(next, now);
+                    observer.leaseReleased(Duration.ZERO, true);
+                }
                 why = why == null ? ExitReason.BROKEN : why;
                 next = null;
             } else if (next != null && (why != null || kind != ReleaseKind.COMPLETED || keep == null

@@ -32,7 +32,9 @@ public interface PoolObserver {
 
     /**
      * A lease was granted ahead ({@code write_ahead}): written behind a busy child's current request. It is reported
-     * as granted only at its promotion; one revoked {@link Revocation#NOT_STARTED} is never reported as granted.
+     * as granted only at its promotion; one revoked {@link Revocation#NOT_STARTED} is never reported as granted. One
+     * its holder gave up after writing it is reported granted and released broken (0 s) when the request before it
+     * completes: its child goes on to read it.
      */
     default void writeAheadGranted() {
     }

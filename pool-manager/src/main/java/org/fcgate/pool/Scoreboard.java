@@ -112,6 +112,17 @@ final class Scoreboard {
         maxActive = Math.max(maxActive, count(ChildState.BUSY));
     }
 
+    /** Children with a request written ahead on them now ({@code write_ahead}; at most one each). */
+    int writtenAhead() {
+        int n = 0;
+        for (ChildSlot s : children.values()) {
+            if (s.ahead != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     void countExit(ExitReason reason) {
         exits.merge(reason, 1L, Long::sum);
     }
@@ -142,7 +153,8 @@ final class Scoreboard {
         }
         PoolCounters counters = new PoolCounters(dispatch.leases(), dispatch.rejectedQueueFull(),
                 dispatch.rejectedQueueTimeout(), rejectedUnavailable, dispatch.waiting(), dispatch.maxQueueLength(),
-                Duration.ofNanos(dispatch.queueWaitNanos()), maxChildrenReached, spawns, exits, maxActive);
+                Duration.ofNanos(dispatch.queueWaitNanos()), maxChildrenReached, spawns, exits, maxActive,
+                writtenAhead());
         return new PoolSnapshot(name, state, degraded, rows, counters, wall(nanoBase));
     }
 

@@ -270,7 +270,66 @@ class WriteAheadTest extends PoolTestSupport {
         assertThat(pool.snapshot().children()).anyMatch(c -> c.state() == ChildState.STOPPING);
         launcher.exit(current.childId(), ExitStatus.exited(0));
         assertThat(pool.snapshot().counters().exits(ExitReason.BROKEN)).isEqualTo(1);
+        // The child went on to read it when the current one completed (it runs though nobody reads its answer): a
+        // request the pool served, as nginx counts one whose client left (499).
+        assertThat(pool.snapshot().counters().leases()).isEqualTo(2);
+        assertThat(pool.snapshot().counters().writtenAhead()).isZero();
+    }
+
+    @Test
+    void aRequestGivenUpAfterItWasWrittenAheadOfOneThatBrokeWasNeverStartedNorCounted() {
+        staticPool(1);
+        launcher.exitOnSignal = false;
+        Conn conn = new Conn(LOOP_A);
+        Lease current = running(LOOP_A, conn, "/1");
+        Lease next = granted(ahead(LOOP_A, "/2"));
+        next.releaseBroken();
+        current.releaseBroken();
         assertThat(pool.snapshot().counters().leases()).isEqualTo(1);
+        assertThat(pool.snapshot().counters().writtenAhead()).isZero();
+    }
+
+    @Test
+    void aRequestWrittenAheadWaitsInTheListenQueueUntilItsPromotion() {
+        staticPool(2);
+        Conn c1 = new Conn(LOOP_A);
+        Conn c2 = new Conn(LOOP_A);
+        Lease first = running(LOOP_A, c1, "/1");
+        running(LOOP_A, c2, "/2");
+        Lease a1 = granted(ahead(LOOP_A, "/a1"));
+        assertThat(pool.snapshot().counters().writtenAhead()).isEqualTo(1);
+        granted(ahead(LOOP_A, "/a2"));
+        CompletableFuture<AcquireResult> queued = ahead(LOOP_A, "/q");
+        assertThat(queued).isNotDone();
+        var c = pool.snapshot().counters();
+        assertThat(c.writtenAhead()).isEqualTo(2);
+        assertThat(c.queueLength()).isEqualTo(1);
+        assertThat(c.waitingNow()).isEqualTo(3);
+        assertThat(c.maxQueueLength()).as("queued and written ahead at once").isEqualTo(3);
+        assertThat(c.maxChildrenReached()).as("each waited with max_children running").isEqualTo(3);
+        assertThat(c.leases()).isEqualTo(2);
+
+        Lease promoted = first.childId() == a1.childId() ? a1 : null;
+        first.release(c1); // the one ahead on it is promoted, the queued one goes ahead behind it
+        assertThat(promoted == null || promoted.promoted().isDone()).isTrue();
+        assertThat(granted(queued).isAhead()).isTrue();
+        c = pool.snapshot().counters();
+        assertThat(c.writtenAhead()).isEqualTo(2);
+        assertThat(c.queueLength()).isZero();
+        assertThat(c.maxQueueLength()).isEqualTo(3);
+        assertThat(c.maxChildrenReached()).as("counted once, when it queued").isEqualTo(3);
+        assertThat(c.leases()).isEqualTo(3);
+    }
+
+    @Test
+    void withoutWriteAheadTheListenQueueIsTheQueue() {
+        start(config().pm(PmMode.STATIC).maxChildren(1));
+        running(LOOP_A, new Conn(LOOP_A), "/1");
+        assertThat(ahead(LOOP_A, "/2")).isNotDone();
+        var c = pool.snapshot().counters();
+        assertThat(c.writtenAhead()).isZero();
+        assertThat(c.waitingNow()).isEqualTo(1);
+        assertThat(c.maxQueueLength()).isEqualTo(1);
     }
 
     @Test

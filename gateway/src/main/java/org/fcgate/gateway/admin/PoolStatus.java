@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
 import org.fcgate.pool.config.PoolConfig;
 import org.fcgate.pool.status.ChildSnapshot;
 import org.fcgate.pool.status.ChildState;
@@ -15,11 +16,18 @@ import org.fcgate.pool.status.RequestInfo;
 /**
  * php-fpm's status page fields, in php-fpm 8.2's order, mapped from one pool scoreboard copy (docs/observability.md
  * has the table). Pure values: every writer renders this and nothing else.
+ *
+ * <p>A request written ahead ({@code write_ahead}) waits for a child as a queued caller does, so it counts in
+ * {@code listen queue} and {@code max listen queue} (php-fpm holds both kinds in its socket backlog). With
+ * {@code write_ahead} on, fcgate's own field {@code written ahead} (after php-fpm's) says how many of {@code listen
+ * queue} are written ahead; with it off the page has php-fpm's fields only.
+ *
+ * @param writtenAhead requests written ahead now; empty when the pool's {@code write_ahead} is off
  */
 record PoolStatus(String pool, String processManager, Instant startTime, long startSince, long acceptedConn,
                   long listenQueue, long maxListenQueue, long listenQueueLen, long idleProcesses,
                   long activeProcesses, long totalProcesses, long maxActiveProcesses, long maxChildrenReached,
-                  long slowRequests, List<Process> processes) {
+                  long slowRequests, OptionalLong writtenAhead, List<Process> processes) {
 
     /** One {@code ?full} row; strings are {@code -} when unknown, like php-fpm. */
     record Process(long pid, String state, Instant startTime, long startSince, long requests,
@@ -38,8 +46,10 @@ record PoolStatus(String pool, String processManager, Instant startTime, long st
             rows.add(process(child, now));
         }
         return new PoolStatus(s.name(), config.pm().name().toLowerCase(Locale.ROOT), started, seconds(started, now),
-                c.leases(), c.queueLength(), c.maxQueueLength(), config.queueMax(), idle, active, idle + active,
-                c.maxActive(), c.maxChildrenReached(), slowRequests, List.copyOf(rows));
+                c.leases(), c.waitingNow(), c.maxQueueLength(), config.queueMax(), idle, active, idle + active,
+                c.maxActive(), c.maxChildrenReached(), slowRequests,
+                config.writeAhead().isZero() ? OptionalLong.empty() : OptionalLong.of(c.writtenAhead()),
+                List.copyOf(rows));
     }
 
     private static Process process(ChildSnapshot c, Instant now) {

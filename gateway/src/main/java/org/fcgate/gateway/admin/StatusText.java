@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * The field tables every format walks, in php-fpm 8.2's order, and the two line formats: plain text (php-fpm's
@@ -38,6 +39,7 @@ final class StatusText {
         m.put("max active processes", s.maxActiveProcesses());
         m.put("max children reached", s.maxChildrenReached());
         m.put("slow requests", s.slowRequests());
+        s.writtenAhead().ifPresent(n -> m.put("written ahead", n)); // fcgate's own, write_ahead on only
         return m;
     }
 
@@ -130,6 +132,6 @@ final class StatusText {
 
     static List<String> poolFieldNames() {
         return List.copyOf(poolFields(new PoolStatus("", "", Instant.EPOCH, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                List.of())).keySet());
+                OptionalLong.empty(), List.of())).keySet());
     }
 }

@@ -842,6 +842,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
             session.status(reason.status()); // unless the server's head came first
             release(session, how, cause);
         } else if (was == State.AHEAD) {
+            session.status(reason.status()); // what it counts as should its server go on to read it
             session.releaseBroken(); // written ahead: the pool replaces the child once its current request ends
         }
         finish();
@@ -878,6 +879,7 @@ final class FcgiExchange implements UpstreamExchange, ResponseListener, BackendH
             // one ends, as after an ABORT_REQUEST (R51), rather than let it serve a request nobody reads.
             LOG.info("client closed while its request was written ahead upstream={} pid={} uri={}", upstream.name(),
                     session.pid(), request.uri());
+            session.status(CLIENT_CLOSED); // counted so should its server go on to read it (nginx's 499)
             session.releaseBroken();
         }
         if (was == State.RUNNING) {

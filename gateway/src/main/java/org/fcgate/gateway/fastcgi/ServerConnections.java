@@ -38,9 +38,14 @@ import org.fcgate.pool.Revocation;
  * it is promoted in that END_REQUEST's read ({@link Backend.Session#whenPromoted}). If the current request fails or
  * the connection is lost first, the one ahead is revoked {@link Revocation#NOT_STARTED} and asked for again. Waiters
  * on a connection's loop are offered its place ahead too, as soon as its current request is written, passing the
- * waiters before them once at most.
+ * waiters before them once at most. One given up by its exchange after it was written (the client left) closes the
+ * connection once the current request ends; if that one ended with END_REQUEST the server goes on to read and run it,
+ * so it counts in the server's stats once, with the status its exchange gave (499).
  */
 final class ServerConnections implements ExternalServer {
+
+    /** nginx's status for a client that left before the answer: a request written ahead and given up counts so. */
+    private static final int CLIENT_CLOSED = 499;
 
     private final BackendAddress address;
     private final SocketAddress resolved;
@@ -670,12 +675,14 @@ final class ServerConnections implements ExternalServer {
             }
             PooledSession next = null;
             boolean promote = false;
+            boolean abandonedRead = false;
             if (writeAheadNanos > 0) {
                 synchronized (ServerConnections.this) {
                     next = pooled.ahead;
                     pooled.ahead = null;
                     // Even after close() (a reload): the promoted request runs here, its connection closes once it ends.
                     promote = next != null && reusable && !next.abandoned && pooled.channel.isActive();
+                    abandonedRead = next != null && reusable && next.abandoned && pooled.channel.isActive();
                     if (promote) {
                         pooled.current = next;
                         pooled.currentSince = System.nanoTime();
@@ -699,6 +706,11 @@ final class ServerConnections implements ExternalServer {
                 }
                 offerAhead(pooled);
                 return;
+            }
+            if (abandonedRead) {
+                // Its client left after it was written: the server goes on to read it and runs it, as it would have
+                // been promoted now. Counted as a request the server got (nginx's 499), none of its time ours to see.
+                stats.requestEnded(next.status == 0 ? CLIENT_CLOSED : next.status, -1, 0);
             }
             if (next != null) {
                 reusable = false; // bytes of a request nobody reads, or of one sent again elsewhere

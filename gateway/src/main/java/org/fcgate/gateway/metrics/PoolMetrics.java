@@ -59,10 +59,13 @@ final class PoolMetrics implements PoolObserver {
                 .description("Configured max_children (capacity)").register(registry));
         meters.add(Gauge.builder("fcgate.pool.queue.capacity", this, m -> m.pool().config().queueMax()).tags(tags)
                 .description("Configured queue_max").register(registry));
-        gauge(registry, "fcgate.pool.queue.length", "Callers waiting for a child now", tags,
-                p -> p.counters().queueLength());
-        gauge(registry, "fcgate.pool.queue.length.peak", "Longest the queue has been", tags,
-                p -> p.counters().maxQueueLength());
+        // A request written ahead waits for a child too (php-fpm's listen queue): counted here, and on its own below.
+        gauge(registry, "fcgate.pool.queue.length", "Callers waiting for a child now: in the queue, or written ahead"
+                + " on a busy child (php-fpm listen queue)", tags, p -> p.counters().waitingNow());
+        gauge(registry, "fcgate.pool.queue.length.peak", "Most callers waiting for a child at once (php-fpm max"
+                + " listen queue)", tags, p -> p.counters().maxQueueLength());
+        gauge(registry, "fcgate.pool.queue.written.ahead", "Of the callers waiting now, those written ahead on a busy"
+                + " child's kept connection (write_ahead)", tags, p -> p.counters().writtenAhead());
         gauge(registry, "fcgate.pool.active.peak", "Most children busy at once", tags,
                 p -> p.counters().maxActive());
         gauge(registry, "fcgate.pool.degraded", "1 while a crash loop holds respawning back", tags,

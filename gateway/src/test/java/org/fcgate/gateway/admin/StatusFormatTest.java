@@ -163,6 +163,41 @@ class StatusFormatTest {
         assertThat(StatusDocuments.render(StatusFormat.OPENMETRICS, s, false)).contains("\nphpfpm_slow_requests 4\n");
     }
 
+    /**
+     * write_ahead on: a request written ahead waits as a queued caller does, so php-fpm's "listen queue" counts it,
+     * and fcgate's own "written ahead" (after php-fpm's fields, in every format but php-fpm's fixed OpenMetrics set)
+     * says how many of them are written ahead.
+     */
+    @Test
+    void requestsWrittenAheadCountInTheListenQueueAndShowAsFcgatesOwnField() throws Exception {
+        PoolConfig config = PoolConfig.builder("www", List.of("/bin/true")).pm(PmMode.STATIC).maxChildren(2)
+                .queueMax(1).writeAhead(Duration.ofSeconds(1)).build();
+        PoolSnapshot snap = new PoolSnapshot("www", "RUNNING", false, List.of(),
+                new PoolCounters(6, 0, 0, 0, 1, 3, Duration.ZERO, 3, 2, Map.of(), 2, 2), NOW.minusSeconds(2));
+        PoolStatus s = PoolStatus.of(snap, config, 0, NOW);
+        assertThat(s.listenQueue()).isEqualTo(3);
+        assertThat(s.maxListenQueue()).isEqualTo(3);
+        assertThat(s.listenQueueLen()).isEqualTo(1);
+
+        String text = StatusDocuments.render(StatusFormat.TEXT, s, false);
+        assertThat(text).contains("\nlisten queue:         3\n").endsWith("\nslow requests:        0\n"
+                + "written ahead:        2\n");
+        JsonNode json = new ObjectMapper().readTree(StatusDocuments.render(StatusFormat.JSON, s, true));
+        List<String> names = names(json);
+        assertThat(names.subList(names.size() - 3, names.size()))
+                .containsExactly("slow requests", "written ahead", "processes");
+        assertThat(json.get("written ahead").asLong()).isEqualTo(2);
+        assertThat(parse(StatusDocuments.render(StatusFormat.XML, s, false)).getElementsByTagName("written-ahead")
+                .item(0).getTextContent()).isEqualTo("2");
+        assertThat(StatusDocuments.render(StatusFormat.HTML, s, false))
+                .contains("<tr><th>written ahead</th><td>2</td></tr>");
+        assertThat(StatusDocuments.render(StatusFormat.OPENMETRICS, s, false)).contains("\nphpfpm_listen_queue 3\n")
+                .doesNotContain("ahead");
+
+        // write_ahead off: php-fpm's fields only (the layout tests above).
+        assertThat(StatusDocuments.render(StatusFormat.TEXT, status("/a"), false)).doesNotContain("written ahead");
+    }
+
     @Test
     void formatIsChosenLikePhpFpm() {
         assertThat(StatusFormat.of(Map.of())).isEqualTo(StatusFormat.TEXT);

@@ -35,8 +35,13 @@ import org.junit.jupiter.api.Test;
  */
 class FpmWriteAheadIT {
 
-    /** Echoes {@code id} and the php-fpm's tag, after sleeping {@code ms} milliseconds if asked. */
-    private static final String SCRIPT = "<?php if (isset($_GET['ms'])) { usleep((int) $_GET['ms'] * 1000); }\n"
+    /**
+     * Echoes {@code id} and the php-fpm's tag, after sleeping {@code ms} milliseconds if asked; first creates the file
+     * {@code mark} beside itself if asked (proof that php-fpm ran it).
+     */
+    private static final String SCRIPT = "<?php if (isset($_GET['mark'])) {"
+            + " touch(__DIR__ . '/' . basename($_GET['mark'])); }\n"
+            + "if (isset($_GET['ms'])) { usleep((int) $_GET['ms'] * 1000); }\n"
             + "echo $_GET['id'] ?? '', ' ', getenv('TAG'), \"\\n\";\n";
 
     private static final List<PhpFpm> fpms = new ArrayList<>();
@@ -45,18 +50,21 @@ class FpmWriteAheadIT {
     private static final Map<String, AtomicLong> counted = new ConcurrentHashMap<>();
     private static final Map<String, String> tagOf = new HashMap<>();
     private static ForwardingGateway gateway;
+    private static Path root;
 
     @BeforeAll
     static void start() throws Exception {
-        Path root = Files.createTempDirectory("fcgate-fpm-ahead");
+        root = Files.createTempDirectory("fcgate-fpm-ahead");
         PhpFpm a = fpm("a");
         PhpFpm b = fpm("b");
         PhpFpm timeout = fpm("timeout");
         PhpFpm exits = fpm("exits", "pm.max_requests = 1");
+        PhpFpm abort = fpm("abort");
         add("load", List.of(a, b), Duration.ofSeconds(1), FastCgiUpstreamOptions.defaults());
         add("timeout", List.of(timeout), Duration.ofSeconds(10),
                 FastCgiUpstreamOptions.defaults().withReadTimeout(Duration.ofSeconds(2)));
         add("exits", List.of(exits), Duration.ofSeconds(10), FastCgiUpstreamOptions.defaults());
+        add("abort", List.of(abort), Duration.ofSeconds(10), FastCgiUpstreamOptions.defaults());
         Map<String, org.fcgate.gateway.upstream.Upstream> routes = new HashMap<>();
         for (String name : upstreams.keySet()) {
             ForwardingGateway.write(root.resolve("x." + name), SCRIPT);
@@ -68,7 +76,7 @@ class FpmWriteAheadIT {
     private static PhpFpm fpm(String tag, String... lines) throws Exception {
         List<String> all = new ArrayList<>(List.of(lines));
         all.add("env[TAG] = " + tag);
-        all.add("security.limit_extensions = .load .timeout .exits");
+        all.add("security.limit_extensions = .load .timeout .exits .abort");
         PhpFpm f = PhpFpm.start("fcgate-fpm-ahead-" + tag, 2, PhpFpm.PhpIni.NONE, all.toArray(String[]::new));
         fpms.add(f);
         tagOf.put(f.socket().toString(), tag);
@@ -96,7 +104,7 @@ class FpmWriteAheadIT {
         all.add(gateway);
         all.addAll(upstreams.values());
         all.addAll(fpms);
-        Resources.closeInOrder(all.toArray(AutoCloseable[]::new));
+        Resources.closeInOrder(all.toArray(AutoCloseable[]::new)); // the gateway deletes root
     }
 
     @AfterEach
@@ -209,6 +217,34 @@ class FpmWriteAheadIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> counted("exits", 200) == expected);
             assertThat(counted.keySet()).noneMatch(k -> k.startsWith("exits ") && !k.equals("exits 200"));
             await().atMost(Duration.ofSeconds(10)).until(() -> waiting("exits") == 0);
+        }
+    }
+    /**
+     * A client leaves while its request is written ahead behind a slow one: php-fpm still reads and runs it once the
+     * slow one ends (the gateway then closes that connection, as nobody reads the answer), so the server's meters count
+     * it, as nginx does a request whose client closed: once, with 499. The slow ones answer 200.
+     */
+    @Test
+    void aRequestWrittenAheadWhoseClientLeftIsRunByPhpFpmAndCountedOnceAs499() throws Exception {
+        long goneBefore = counted("abort", 499);
+        long okBefore = counted("abort", 200);
+        Path marker = root.resolve("ran-gone");
+        try (RawClient slow1 = send("/x.abort?id=slow1&ms=1500");
+             RawClient slow2 = send("/x.abort?id=slow2&ms=1500")) {
+            awaitBusy("abort");
+            sendAhead("abort", "/x.abort?id=gone&mark=ran-gone").close();
+            assertAnswers(slow1.read(), "slow1", "abort");
+            assertAnswers(slow2.read(), "slow2", "abort");
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(marker).as("php-fpm ran the request written ahead").exists();
+            assertThat(counted("abort", 499) - goneBefore).isEqualTo(1);
+            assertThat(counted("abort", 200) - okBefore).isEqualTo(2);
+        });
+        assertThat(counted.keySet()).noneMatch(k -> k.startsWith("abort ") && !k.matches("abort (200|499)"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> waiting("abort") == 0);
+        try (RawClient after = send("/x.abort?id=after")) {
+            assertAnswers(after.read(), "after", "abort");
         }
     }
 }

@@ -96,4 +96,57 @@ class WriteAheadMetricsTest {
         assertThat(value("fcgate_pool_leases_total{pool=\"wa\"}")).isEqualTo(2.0);
         pool.shutdown(Duration.ZERO);
     }
+
+    /**
+     * A request written ahead waits for a child: in {@code fcgate_pool_queue_length} (php-fpm's listen queue) and in
+     * {@code fcgate_pool_queue_written_ahead} until its promotion, and in the peak.
+     */
+    @Test
+    void aRequestWrittenAheadCountsInTheQueueGaugesUntilItsPromotion() {
+        Pool pool = new Pool(PoolConfig.builder("wa", List.of("/bin/true")).pm(PmMode.STATIC).maxChildren(1)
+                .writeAhead(Duration.ofSeconds(60)).build(), new Ready(), System::nanoTime, new Random(1));
+        pool.start();
+        metrics.addPool(pool);
+        Conn conn = new Conn();
+        Lease first = granted(pool, WriteAhead.NOT_ALLOWED);
+        first.connectionInUse(conn);
+        Lease second = granted(pool, WriteAhead.ALLOWED);
+        assertThat(value("fcgate_pool_queue_length{pool=\"wa\"}")).isEqualTo(1.0);
+        assertThat(value("fcgate_pool_queue_written_ahead{pool=\"wa\"}")).isEqualTo(1.0);
+        assertThat(value("fcgate_pool_queue_length_peak{pool=\"wa\"}")).isEqualTo(1.0);
+        assertThat(value("fcgate_pool_max_children_reached_total{pool=\"wa\"}")).isEqualTo(1.0);
+        first.release(conn);
+        assertThat(second.promoted()).isCompleted();
+        assertThat(value("fcgate_pool_queue_length{pool=\"wa\"}")).isZero();
+        assertThat(value("fcgate_pool_queue_written_ahead{pool=\"wa\"}")).isZero();
+        assertThat(value("fcgate_pool_queue_length_peak{pool=\"wa\"}")).isEqualTo(1.0);
+        second.release(conn);
+        pool.shutdown(Duration.ZERO);
+    }
+
+    /**
+     * A request written ahead whose client left before its promotion: the child goes on to read it when the one before
+     * it completes, so it is a lease (queue wait and busy histograms too, busy 0 s: released broken at once), and the
+     * child is replaced.
+     */
+    @Test
+    void aRequestWrittenAheadAndGivenUpIsCountedWhenItsChildGoesOnToIt() {
+        Pool pool = new Pool(PoolConfig.builder("wa", List.of("/bin/true")).pm(PmMode.STATIC).maxChildren(1)
+                .writeAhead(Duration.ofSeconds(60)).build(), new Ready(), System::nanoTime, new Random(1));
+        pool.start();
+        metrics.addPool(pool);
+        Conn conn = new Conn();
+        Lease first = granted(pool, WriteAhead.NOT_ALLOWED);
+        first.connectionInUse(conn);
+        Lease gone = granted(pool, WriteAhead.ALLOWED);
+        gone.releaseBroken(); // written, then its client left
+        assertThat(value("fcgate_pool_queue_written_ahead{pool=\"wa\"}")).as("still in the child's socket")
+                .isEqualTo(1.0);
+        first.release(conn);
+        assertThat(value("fcgate_pool_leases_total{pool=\"wa\"}")).isEqualTo(2.0);
+        assertThat(value("fcgate_pool_queue_wait_seconds_count{pool=\"wa\"}")).isEqualTo(2.0);
+        assertThat(value("fcgate_pool_child_busy_seconds_count{pool=\"wa\"}")).isEqualTo(2.0);
+        assertThat(value("fcgate_pool_queue_written_ahead{pool=\"wa\"}")).isZero();
+        pool.shutdown(Duration.ZERO);
+    }
 }
