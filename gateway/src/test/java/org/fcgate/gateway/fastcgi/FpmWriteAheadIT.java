@@ -219,6 +219,7 @@ class FpmWriteAheadIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> waiting("exits") == 0);
         }
     }
+
     /**
      * A client leaves while its request is written ahead behind a slow one: php-fpm still reads and runs it once the
      * slow one ends (the gateway then closes that connection, as nobody reads the answer), so the server's meters count
@@ -229,8 +230,8 @@ class FpmWriteAheadIT {
         long goneBefore = counted("abort", 499);
         long okBefore = counted("abort", 200);
         Path marker = root.resolve("ran-gone");
-        try (RawClient slow1 = send("/x.abort?id=slow1&ms=1500");
-             RawClient slow2 = send("/x.abort?id=slow2&ms=1500")) {
+        try (RawClient slow1 = gateway.send("/x.abort?id=slow1&ms=1500");
+             RawClient slow2 = gateway.send("/x.abort?id=slow2&ms=1500")) {
             awaitBusy("abort");
             sendAhead("abort", "/x.abort?id=gone&mark=ran-gone").close();
             assertAnswers(slow1.read(), "slow1", "abort");
@@ -243,7 +244,7 @@ class FpmWriteAheadIT {
         });
         assertThat(counted.keySet()).noneMatch(k -> k.startsWith("abort ") && !k.matches("abort (200|499)"));
         await().atMost(Duration.ofSeconds(10)).until(() -> waiting("abort") == 0);
-        try (RawClient after = send("/x.abort?id=after")) {
+        try (RawClient after = gateway.send("/x.abort?id=after")) {
             assertAnswers(after.read(), "after", "abort");
         }
     }
