@@ -53,6 +53,9 @@ class PoolServerReloadIT {
     @TempDir
     Path dir;
 
+    /** One marker for every file of the test: a changed command would be a pool change of its own. */
+    private final String marker = SampleAppProcess.newMarker();
+
     private String config(Path socket, int adminPort, int children, String extra) {
         return """
                 %sshutdown_timeout: 30s
@@ -64,8 +67,8 @@ class PoolServerReloadIT {
                     max_children: %d
                     kill_grace: 1s
                     listen: unix:%s
-                """.formatted(extra, adminPort, TestPools.yamlList(SampleAppProcess.javaCommand(
-                SampleAppProcess.newMarker())), children, socket);
+                """.formatted(extra, adminPort, TestPools.yamlList(SampleAppProcess.javaCommand(marker)),
+                children, socket);
     }
 
     @Test
