@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -42,6 +44,7 @@ import org.fcgate.pool.status.ChildState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * Configuration reload of {@code fcgate pool}, in process ({@link PoolServerReload} as {@link PoolCommand} wires it;
@@ -297,5 +300,19 @@ class PoolServerReloadIT {
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics.lines().filter(l -> l.startsWith("fcgate_pool_max_children{")))
                 .containsExactly("fcgate_pool_max_children{pool=\"app\"} 2.0");
+
+        // fcgate reload --pool: the file is checked as fcgate pool checks it (no routes), then POST /reload.
+        Files.writeString(file, "pools:\n" + pool("app", 3, "127.0.0.1:0", ""));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = FcgateCommand.commandLine();
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        int exit = cmd.execute("reload", "--pool", "--config", file.toString(), "--admin",
+                "127.0.0.1:" + server.adminPort(), "--admin-token-file", tokenFile.toString());
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("reloaded: configuration generation 3\n")
+                .contains("change: pool app: new generation of children (max_children 2 -> 3)");
+        assertThat(server.manager().pool("app").config().maxChildren()).isEqualTo(3);
     }
 }
