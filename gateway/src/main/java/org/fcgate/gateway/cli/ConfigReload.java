@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.fcgate.gateway.admin.AdminConfig;
 import org.fcgate.gateway.admin.Observability;
@@ -22,9 +21,6 @@ import org.fcgate.gateway.config.yaml.LoadedConfig;
 import org.fcgate.gateway.site.CurrentSite;
 import org.fcgate.gateway.site.Site;
 import org.fcgate.pool.Pool;
-import org.fcgate.pool.config.PoolConfig;
-import org.fcgate.pool.status.ChildState;
-import org.fcgate.pool.status.PoolSnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,8 +48,6 @@ import org.slf4j.LoggerFactory;
 final class ConfigReload {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfigReload.class);
-    private static final Duration READY_MARGIN = Duration.ofSeconds(5);
-    private static final long READY_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     /** What {@code run} started from: the file, its text and what it loaded to, and the command line's admin flags. */
     record Source(Path file, String text, LoadedConfig loaded, AdminConfig adminFlags) {
@@ -140,7 +134,7 @@ final class ConfigReload {
         } catch (RuntimeException e) {
             return rejected(generation, List.of("cannot start the new pools: " + e.getMessage()));
         }
-        Optional<String> notReady = awaitReady(newPools(built, plan));
+        Optional<String> notReady = NewGenerations.awaitReady(newPools(built, plan));
         if (notReady.isPresent()) {
             upstreams.discard(built, Duration.ZERO);
             return rejected(generation, List.of(notReady.get()));
@@ -168,8 +162,13 @@ final class ConfigReload {
     }
 
     private ReloadOutcome rejected(long generation, List<String> errors) {
+        return rejected(started.file(), generation, errors);
+    }
+
+    /** Every error logged at ERROR, then the generation still in force; shared with {@link PoolServerReload}. */
+    static ReloadOutcome rejected(Path file, long generation, List<String> errors) {
         for (String e : errors) {
-            LOG.error("reload rejected: {}: {}", started.file(), e);
+            LOG.error("reload rejected: {}: {}", file, e);
         }
         LOG.error("reload rejected: {} error{}; still serving configuration generation {}", errors.size(),
                 errors.size() == 1 ? "" : "s", generation);
@@ -213,48 +212,6 @@ final class ConfigReload {
             }
         });
         return out;
-    }
-
-    /**
-     * Waits until each pool has its initial children ready (static: max_children, dynamic: start_servers,
-     * ondemand: none), polling its scoreboard on this thread; empty when they are, else why not.
-     */
-    private static Optional<String> awaitReady(List<Pool> pools) {
-        for (Pool pool : pools) {
-            PoolConfig c = pool.config();
-            int wanted = initialChildren(c);
-            Duration limit = c.spawnTimeout().plus(READY_MARGIN);
-            long deadline = System.nanoTime() + limit.toNanos();
-            while (true) {
-                PoolSnapshot s = pool.snapshot();
-                long ready = s.count(ChildState.IDLE) + s.count(ChildState.BUSY);
-                if (ready >= wanted) {
-                    break;
-                }
-                if (s.degraded()) {
-                    return Optional.of("pool " + pool.name() + ": the new generation's children fail at start "
-                            + "(crash-loop guard engaged; see the pool's log lines)");
-                }
-                if (System.nanoTime() - deadline >= 0) {
-                    return Optional.of("pool " + pool.name() + ": the new generation has " + ready + " of " + wanted
-                            + " children ready after " + limit.toSeconds() + " s (spawn_timeout + "
-                            + READY_MARGIN.toSeconds() + " s)");
-                }
-                LockSupport.parkNanos(READY_POLL_NANOS);
-                if (Thread.currentThread().isInterrupted()) {
-                    return Optional.of("the gateway is stopping");
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    static int initialChildren(PoolConfig c) {
-        return switch (c.pm()) {
-            case STATIC -> c.maxChildren();
-            case DYNAMIC -> c.startServers();
-            case ONDEMAND -> 0;
-        };
     }
 
     /** Once {@code old} has drained (or {@code timeout} passed), stops what only it used. */

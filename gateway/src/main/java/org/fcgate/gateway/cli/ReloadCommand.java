@@ -24,8 +24,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code fcgate reload [--config FILE] [--admin HOST:PORT] [--admin-token-file FILE]}: asks a running
- * {@code fcgate run} to reload its configuration file, through {@code POST /reload} on its admin listener with the
+ * {@code fcgate reload [--config FILE [--pool]] [--admin HOST:PORT] [--admin-token-file FILE]}: asks a running
+ * {@code fcgate run} (or, with {@code --pool}, {@code fcgate pool}) to reload its configuration file, through {@code POST /reload} on its admin listener with the
  * admin token, and waits for the answer. The address and token come from the file's {@code admin:} keys, each
  * overridden by its flag. With {@code --config} the file is checked first: one with errors is not sent (they are
  * printed, as {@code fcgate check} does). Exit 0: reloaded, or the file is the configuration in force; exit 1:
@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
  * Without an admin listener, {@code kill -HUP PID} reloads as well, without an answer.
  */
 @Command(name = "reload", mixinStandardHelpOptions = true,
-        description = "Ask a running 'fcgate run' to reload its configuration file (POST /reload on the admin "
+        description = "Ask a running 'fcgate run' (or 'fcgate pool', with --pool) to reload its configuration file (POST /reload on the admin "
                 + "listener, with the admin token); prints what changed, or every error.")
 public final class ReloadCommand implements Callable<Integer> {
 
@@ -43,6 +43,10 @@ public final class ReloadCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "The gateway's configuration file: checked "
             + "first, and its admin.listen and admin.token_file say where to ask.")
     Path config;
+
+    @Option(names = "--pool", description = "The file is a pool server's ('fcgate pool --config FILE'): checked as "
+            + "that command checks it (routes optional).")
+    boolean pool;
 
     @CommandLine.Mixin
     AdminFlags admin = new AdminFlags();
@@ -58,7 +62,8 @@ public final class ReloadCommand implements Callable<Integer> {
         AdminConfig fromFile = AdminConfig.off();
         if (config != null) {
             try {
-                fromFile = ConfigLoader.create().load(config).admin();
+                fromFile = pool ? ConfigLoader.create().loadPools(config).admin()
+                        : ConfigLoader.create().load(config).admin();
             } catch (InvalidConfigException e) {
                 CheckCommand.printErrors(err, config, e);
                 err.println("fcgate reload: not sent; the gateway keeps its configuration");

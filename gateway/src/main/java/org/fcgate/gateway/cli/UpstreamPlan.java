@@ -51,6 +51,16 @@ record UpstreamPlan(List<Change> changes) {
     }
 
     static UpstreamPlan of(GatewayConfig running, GatewayConfig next) {
+        return of(running.upstreams(), serverName(running), next.upstreams(), serverName(next));
+    }
+
+    /**
+     * As above, for upstreams outside a {@link GatewayConfig} ({@code fcgate pool}'s pools, which have no
+     * {@code server_name}: empty on both sides). {@code listen} is not compared here: the pool server rebinds a changed
+     * address itself, keeping the children.
+     */
+    static UpstreamPlan of(List<? extends UpstreamConfig> running, Optional<String> runningServerName,
+                           List<? extends UpstreamConfig> next, Optional<String> nextServerName) {
         Map<String, UpstreamConfig> before = byName(running);
         Map<String, UpstreamConfig> after = byName(next);
         List<Change> changes = new ArrayList<>();
@@ -66,18 +76,19 @@ record UpstreamPlan(List<Change> changes) {
                 changes.add(new Change(now.name(), Action.ADD, ""));
             } else if (now instanceof UpstreamConfig.ManagedPool p) {
                 UpstreamConfig.ManagedPool o = (UpstreamConfig.ManagedPool) old;
+                Forwarding was = forwarding(o, runningServerName);
+                Forwarding is = forwarding(p, nextServerName);
                 if (!p.pool().equals(o.pool())) {
                     changes.add(new Change(now.name(), Action.NEW_GENERATION, differences(o.pool(), p.pool())));
-                } else if (!forwarding(o, running).equals(forwarding(p, next))) {
-                    changes.add(new Change(now.name(), Action.NEW_BACKEND, differences(forwarding(o, running),
-                            forwarding(p, next))));
+                } else if (!was.equals(is)) {
+                    changes.add(new Change(now.name(), Action.NEW_BACKEND, differences(was, is)));
                 } else {
                     changes.add(new Change(now.name(), Action.KEEP, ""));
                 }
             } else {
                 UpstreamConfig.External e = (UpstreamConfig.External) now;
                 UpstreamConfig.External o = (UpstreamConfig.External) old;
-                if (!e.equals(o) || !serverName(running).equals(serverName(next))) {
+                if (!e.equals(o) || !runningServerName.equals(nextServerName)) {
                     changes.add(new Change(now.name(), Action.NEW_BACKEND, e.equals(o) ? "server_name"
                             : differences(o, e)));
                 } else {
@@ -114,17 +125,17 @@ record UpstreamPlan(List<Change> changes) {
                               Optional<String> serverName) {
     }
 
-    private static Forwarding forwarding(UpstreamConfig.ManagedPool p, GatewayConfig config) {
-        return new Forwarding(p.connectTimeout(), p.readTimeout(), serverName(config));
+    private static Forwarding forwarding(UpstreamConfig.ManagedPool p, Optional<String> serverName) {
+        return new Forwarding(p.connectTimeout(), p.readTimeout(), serverName);
     }
 
     private static Optional<String> serverName(GatewayConfig config) {
         return config.serverNames().stream().findFirst();
     }
 
-    private static Map<String, UpstreamConfig> byName(GatewayConfig config) {
+    private static Map<String, UpstreamConfig> byName(List<? extends UpstreamConfig> upstreams) {
         Map<String, UpstreamConfig> m = new LinkedHashMap<>();
-        config.upstreams().forEach(u -> m.put(u.name(), u));
+        upstreams.forEach(u -> m.put(u.name(), u));
         return m;
     }
 

@@ -63,18 +63,20 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
     /** How long a child whose web server left may take to answer the ABORT_REQUEST before it is replaced. */
     private static final Duration ABANDON_GRACE = Duration.ofSeconds(1);
 
-    private final ExposedPool exposed;
+    private final PoolEndpoint endpoint;
     private final RelayTransport transport;
     private final ApplicationRequestDecoder decoder = new ApplicationRequestDecoder(FcgiLimits.DEFAULTS, this);
     private ChannelHandlerContext ctx;
     private RelayedRequest current;
     private boolean closed;
+    /** The pool was removed by a reload: close once the request being relayed is over. */
+    private boolean draining;
     /** The last write of the batch being handled, to the child and to the web server: the next read waits for it. */
     private ChannelFuture batchToChild;
     private ChannelFuture batchToWebServer;
 
-    ConnectionRelay(ExposedPool exposed, RelayTransport transport) {
-        this.exposed = exposed;
+    ConnectionRelay(PoolEndpoint endpoint, RelayTransport transport) {
+        this.endpoint = endpoint;
         this.transport = transport;
     }
 
@@ -86,6 +88,20 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         ctx.read();
+    }
+
+    /** {@link PoolEndpoint#DRAIN}: the pool was removed by a reload; close now if idle, else after the request. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt != PoolEndpoint.DRAIN) {
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
+        draining = true;
+        if (current == null && !closed) {
+            closed = true;
+            ctx.close();
+        }
     }
 
     // ---- web server → child
@@ -100,7 +116,7 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
                 decoder.feed(b);
             }
         } catch (FcgiProtocolException e) {
-            LOG.warn("pool server: web server broke the protocol pool={} remote={} cause={}", exposed.pool().name(),
+            LOG.warn("pool server: web server broke the protocol pool={} remote={} cause={}", endpoint.name(),
                     ctx.channel().remoteAddress(), e.getMessage());
             ctx.close();
             return;
@@ -169,9 +185,10 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
             fail(r, 502, "Bad Gateway", "params cannot be forwarded: " + e.getMessage());
             return;
         }
-        r.acquiring(params);
+        PoolEndpoint.Served served = endpoint.enter(); // exited when the request is finished
+        r.acquiring(params, served);
         EventLoop loop = ctx.channel().eventLoop();
-        exposed.pool().acquire(r.info()).whenComplete((result, error) -> {
+        served.exposed().pool().acquire(r.info()).whenComplete((result, error) -> {
             try {
                 loop.execute(() -> acquired(r, result, error));
             } catch (RejectedExecutionException e) {
@@ -223,7 +240,7 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
             return;
         }
         // §5.4: the application answers an abort with END_REQUEST. The child may be mid-request: replaced.
-        LOG.info("pool server: web server aborted the request pool={} pid={} uri={}", exposed.pool().name(),
+        LOG.info("pool server: web server aborted the request pool={} pid={} uri={}", endpoint.name(),
                 r.pid(), r.info().uri());
         abandonChild(r);
         end(r, toWebServer(Records.endRequest(ctx.alloc(), requestId, 0, ProtocolStatus.REQUEST_COMPLETE)));
@@ -232,7 +249,7 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
     @Override
     public void onGetValues(Params query) {
         toWebServer(Records.getValuesResult(ctx.alloc(), ManagementAnswers.getValues(query,
-                exposed.pool().config())));
+                endpoint.get().exposed().pool().config())));
     }
 
     @Override
@@ -252,7 +269,7 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
         if (error != null) {
             fail(r, 502, "Bad Gateway", "acquire failed: " + error);
         } else if (result instanceof AcquireResult.Rejected rejected) {
-            LOG.info("pool server: pool refused the request pool={} reason={} uri={}", exposed.pool().name(),
+            LOG.info("pool server: pool refused the request pool={} reason={} uri={}", endpoint.name(),
                     rejected.reason(), r.info().uri());
             end(r, toWebServer(Records.endRequest(ctx.alloc(), r.id(), 0, ProtocolStatus.OVERLOADED)));
         } else {
@@ -273,7 +290,7 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
         ChannelFuture connecting = new Bootstrap().group(loop).channel(transport.clientChannel(unix))
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
-                        exposed.connectTimeout().toMillis()))
+                        r.served().exposed().connectTimeout().toMillis()))
                 .handler(new ChildRelay(this, r))
                 .connect(transport.childAddress(lease.address()));
         r.connecting(lease, connecting.channel());
@@ -381,7 +398,7 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
 
     /** The one failure path: log once, child released broken, a made-up 502/504 or a cut connection. */
     private void fail(RelayedRequest r, int status, String reason, String detail) {
-        LOG.warn("pool server request failed pool={} pid={} uri={} status={} cause={}", exposed.pool().name(),
+        LOG.warn("pool server request failed pool={} pid={} uri={} status={} cause={}", endpoint.name(),
                 r.pid(), r.info().uri(), r.stdoutSent() ? "aborted" : status, detail);
         abandonChild(r);
         if (r.stdoutSent()) {
@@ -410,7 +427,7 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
             return;
         }
         ctx.flush();
-        if (!r.keepConn()) {
+        if (!r.keepConn() || draining) {
             closed = true; // FCGI_KEEP_CONN unset: the application closes after END_REQUEST (§5.1)
             lastWrite.addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -455,7 +472,7 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
             ctx.executor().schedule(() -> {
                 if (!r.isFinished()) {
                     LOG.info("pool server: web server closed the connection mid-request pool={} pid={} uri={}",
-                            exposed.pool().name(), r.pid(), r.info().uri());
+                            endpoint.name(), r.pid(), r.info().uri());
                     abandonChild(r);
                     r.finished();
                 }
@@ -465,7 +482,7 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
         if (r != null) {
             current = null;
             LOG.info("pool server: web server closed the connection mid-request pool={} pid={} uri={}",
-                    exposed.pool().name(), r.pid(), r.info().uri());
+                    endpoint.name(), r.pid(), r.info().uri());
             abandonChild(r);
             r.finished();
         }
@@ -473,7 +490,7 @@ final class ConnectionRelay extends ChannelInboundHandlerAdapter implements Requ
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.warn("pool server connection failed pool={} remote={} cause={}", exposed.pool().name(),
+        LOG.warn("pool server connection failed pool={} remote={} cause={}", endpoint.name(),
                 ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }

@@ -32,6 +32,7 @@ final class RelayedRequest {
     private RequestInfo info = RequestInfo.ofUri("");
     private Lease lease;
     private Channel child;
+    private PoolEndpoint.Served served;
     private boolean stdoutSent;
     private boolean stdoutEnded;
 
@@ -74,10 +75,17 @@ final class RelayedRequest {
         return out;
     }
 
-    void acquiring(Params params) {
+    /** {@code by}: the pool generation the request entered; it exits it when finished. */
+    void acquiring(Params params, PoolEndpoint.Served by) {
         require(State.PARAMS);
         info = requestInfo(params);
+        served = by;
         state = State.ACQUIRING;
+    }
+
+    /** The pool generation serving the request, once acquiring. */
+    PoolEndpoint.Served served() {
+        return served;
     }
 
     void connecting(Lease granted, Channel channel) {
@@ -94,6 +102,9 @@ final class RelayedRequest {
 
     /** Terminal; releases what is still held. The lease and the child connection are the caller's to settle. */
     void finished() {
+        if (state != State.FINISHED && served != null) {
+            served.inFlight().exit();
+        }
         state = State.FINISHED;
         held.forEach(ByteBuf::release);
         held.clear();

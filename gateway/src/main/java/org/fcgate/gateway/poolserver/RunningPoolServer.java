@@ -5,11 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.fcgate.gateway.admin.AdminOptions;
 import org.fcgate.gateway.admin.Observability;
+import org.fcgate.gateway.admin.ReloadTrigger;
 import org.fcgate.gateway.config.ListenAddress;
 import org.fcgate.gateway.config.UpstreamConfig;
 import org.fcgate.pool.Pool;
@@ -20,6 +23,7 @@ import org.fcgate.pool.PoolManager;
  * {@link PoolServer}, with the admin listener when asked for.
  *
  * <p>Lifecycle: {@link #start} (pools, then admin, then listeners; what started is stopped again if a step fails) →
+ * any number of {@link #apply} (configuration reloads, one at a time: {@code cli.PoolServerReload}) →
  * {@link #close()}: stop listening, let the pools drain (requests in flight finish up to the pools' shutdown
  * deadline, relayed by the still-running loops), then close the connections and loops.
  */
@@ -39,9 +43,23 @@ public final class RunningPoolServer implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts {@code pools} (each must have a {@code listen}) with a manager from {@code managers}. */
+    /** Starts {@code pools} (each must have a {@code listen}), with a monitoring-only admin listener when asked. */
     public static RunningPoolServer start(List<UpstreamConfig.ManagedPool> pools, Supplier<PoolManager> managers,
                                           Optional<ListenAddress> admin) throws IOException, InterruptedException {
+        return launch(pools, managers, admin.map(AdminOptions::readOnly));
+    }
+
+    /**
+     * Starts {@code pools} (each must have a {@code listen}) with a manager from {@code managers}, and the admin
+     * listener {@code admin} (with the control endpoints when it has a token).
+     */
+    public static RunningPoolServer start(List<UpstreamConfig.ManagedPool> pools, Supplier<PoolManager> managers,
+                                          AdminOptions admin) throws IOException, InterruptedException {
+        return launch(pools, managers, Optional.of(admin));
+    }
+
+    private static RunningPoolServer launch(List<UpstreamConfig.ManagedPool> pools, Supplier<PoolManager> managers,
+                                            Optional<AdminOptions> admin) throws IOException, InterruptedException {
         if (pools.isEmpty()) {
             throw new IllegalArgumentException("no pool to expose");
         }
@@ -81,8 +99,32 @@ public final class RunningPoolServer implements AutoCloseable {
         return observability.port();
     }
 
+    /** What {@code POST /reload} on the admin listener runs (without it: 409). */
+    public void reloadWith(ReloadTrigger trigger) {
+        observability.reloadWith(trigger);
+    }
+
+    /**
+     * A configuration reload's changes to the exposed pools ({@link PoolServer#apply}); the metrics, {@code /status}
+     * and the control endpoints then follow the pools now exposed. Returns the pools no longer used, each with the
+     * future of its last request: the caller retires them ({@link PoolManager#retire}).
+     */
+    public Map<Pool, CompletableFuture<Void>> apply(List<PoolUpdate> updates) throws IOException, InterruptedException {
+        Map<Pool, CompletableFuture<Void>> released = server.apply(updates);
+        observability.pools(server.pools());
+        return released;
+    }
+
     /** Serves until SIGTERM (or Ctrl-C), then {@link #close()} before the JVM exits. */
     public void serveUntilShutdown() throws InterruptedException {
+        serveUntilShutdown(() -> { });
+    }
+
+    /**
+     * As above; {@code stopReloading} runs first at the stop (no configuration reload may start or still run while the
+     * pools stop).
+     */
+    public void serveUntilShutdown(Runnable stopReloading) throws InterruptedException {
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch cleanedUp = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -97,6 +139,7 @@ public final class RunningPoolServer implements AutoCloseable {
             stop.await();
         } finally {
             try {
+                stopReloading.run();
                 close();
             } finally {
                 cleanedUp.countDown();

@@ -1,7 +1,6 @@
 package org.fcgate.gateway.site;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.route.Router;
 import org.fcgate.gateway.staticfiles.StaticFileResponder;
@@ -24,9 +23,7 @@ public final class Site {
     private final Upstreams upstreams;
     private final Router router;
     private final StaticFileResponder staticFiles;
-    private final AtomicLong active = new AtomicLong();
-    private final CompletableFuture<Void> drained = new CompletableFuture<>();
-    private volatile boolean retired;
+    private final InFlight inFlight = new InFlight();
 
     /** {@code generation}: 1 for the configuration the gateway started with, +1 per reload that was applied. */
     public Site(long generation, GatewayConfig config, Upstreams upstreams) {
@@ -59,34 +56,25 @@ public final class Site {
 
     /** Requests that entered this generation and have not exited yet. */
     public long active() {
-        return active.get();
+        return inFlight.active();
     }
 
     /** Completes when this generation is retired and its last request has exited. */
     public CompletableFuture<Void> drained() {
-        return drained;
+        return inFlight.drained();
     }
 
-    void enter() {
-        active.incrementAndGet();
+    InFlight inFlight() {
+        return inFlight;
     }
 
     /** The request that {@link CurrentSite#enter}ed this generation is over (answered, or its connection closed). */
     public void exit() {
-        if (active.decrementAndGet() == 0 && retired) {
-            drained.complete(null);
-        }
-    }
-
-    void retire() {
-        retired = true;
-        if (active.get() == 0) {
-            drained.complete(null);
-        }
+        inFlight.exit();
     }
 
     @Override
     public String toString() {
-        return "Site[generation " + generation + ", " + active.get() + " requests]";
+        return "Site[generation " + generation + ", " + inFlight.active() + " requests]";
     }
 }

@@ -120,4 +120,29 @@ class UpstreamPlanTest {
         assertThat(UpstreamPlan.differences(new Sample(1, Duration.ofSeconds(1), "a"),
                 new Sample(2, Duration.ofSeconds(1), "b"))).isEqualTo("max_children 1 -> 2, name a -> b");
     }
+
+    private static UpstreamConfig.ManagedPool listening(String name, int maxChildren, String listen,
+                                                        Duration connectTimeout) {
+        UpstreamConfig.ManagedPool p = pool(name, maxChildren);
+        return new UpstreamConfig.ManagedPool(name, p.pool(), connectTimeout, p.readTimeout(),
+                java.util.Optional.of(org.fcgate.gateway.config.PoolListen.parse(listen, 0660)));
+    }
+
+    @Test
+    void thePoolServersPoolsArePlannedWithoutListenWhichItRebindsItself() {
+        Duration s1 = Duration.ofSeconds(1);
+        UpstreamPlan plan = UpstreamPlan.of(
+                List.of(listening("moved", 2, "unix:/run/a.sock", s1), listening("grown", 2, "127.0.0.1:9000", s1),
+                        listening("slower", 2, "127.0.0.1:9001", s1), listening("gone", 1, "127.0.0.1:9002", s1)),
+                java.util.Optional.empty(),
+                List.of(listening("moved", 2, "unix:/run/b.sock", s1), listening("grown", 3, "127.0.0.1:9000", s1),
+                        listening("slower", 2, "127.0.0.1:9001", Duration.ofSeconds(2)),
+                        listening("new", 1, "127.0.0.1:9003", s1)),
+                java.util.Optional.empty());
+        assertThat(plan.changes()).containsExactly(new Change("gone", Action.REMOVE, ""),
+                new Change("moved", Action.KEEP, ""),
+                new Change("grown", Action.NEW_GENERATION, "max_children 2 -> 3"),
+                new Change("slower", Action.NEW_BACKEND, "connect_timeout PT1S -> PT2S"),
+                new Change("new", Action.ADD, ""));
+    }
 }

@@ -25,6 +25,11 @@ public final class FcgatePoolProcess implements AutoCloseable {
         return process.log();
     }
 
+    /** Sends signal {@code name} ({@code HUP}: reload the file) {@code times} times in a row. */
+    public void signal(String name, int times) {
+        process.signal(name, times);
+    }
+
     public PeerProcess process() {
         return process;
     }

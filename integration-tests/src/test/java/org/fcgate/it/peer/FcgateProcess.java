@@ -88,12 +88,7 @@ public final class FcgateProcess implements AutoCloseable {
 
     /** Sends {@code SIG<name>} (e.g. {@code HUP}) to the gateway {@code times} times in a row, from one shell. */
     public void signal(String name, int times) {
-        String kill = "kill -" + name + " " + process.pid();
-        String script = String.join("; ", java.util.Collections.nCopies(times, kill));
-        PeerProcess.Finished f = PeerProcess.runToEnd(List.of("sh", "-c", script), PeerProcess.PATIENCE);
-        if (f.exit() != 0) {
-            throw new AssertionError(script + " failed: " + f.output());
-        }
+        process.signal(name, times);
     }
 
     /** {@code JAVA JVM_OPTIONS -jar fcgate.jar args}, a mutable list for more arguments. */

@@ -155,6 +155,16 @@ public final class PeerProcess implements AutoCloseable {
         }
     }
 
+    /** Sends signal {@code name} ({@code HUP}) {@code times} times in a row, from one shell (a burst). */
+    public void signal(String name, int times) {
+        String kill = "kill -" + name + " " + pid();
+        String script = String.join("; ", java.util.Collections.nCopies(times, kill));
+        Finished f = runToEnd(List.of("sh", "-c", script), PATIENCE);
+        if (f.exit() != 0) {
+            throw new AssertionError(script + " failed: " + f.output());
+        }
+    }
+
     /** Stops the process and asserts that it and its descendants exited. Idempotent. */
     @Override
     public void close() {

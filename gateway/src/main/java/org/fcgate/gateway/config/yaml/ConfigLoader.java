@@ -73,9 +73,10 @@ public final class ConfigLoader {
 
     /** {@link #loadPools} for YAML text. */
     public LoadedPools parsePools(String yaml, Path baseDir) throws InvalidConfigException {
-        return new LoadedPools(parse(yaml, baseDir, false).upstreams().stream()
+        Parts parts = parse(yaml, baseDir, false);
+        return new LoadedPools(parts.upstreams().stream()
                 .filter(UpstreamConfig.ManagedPool.class::isInstance).map(UpstreamConfig.ManagedPool.class::cast)
-                .toList());
+                .toList(), parts.settings().shutdown(), parts.admin());
     }
 
     private static String readText(Path file) throws InvalidConfigException {
