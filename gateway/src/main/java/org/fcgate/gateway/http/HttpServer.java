@@ -133,7 +133,7 @@ public final class HttpServer implements AutoCloseable {
      * cross-loop wake-ups and moves of kept child connections between loops: on 2 cores with 2 PHP workers, one
      * loop serves hello.php 1.2 to 1.4 times faster than two, and static files faster too (docs/performance).
      */
-    static int eventLoops(int configured) {
+    public static int eventLoops(int configured) {
         if (configured > 0) {
             return configured;
         }

@@ -17,10 +17,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.fcgate.gateway.config.GatewayConfig;
 import org.fcgate.gateway.config.ListenAddress;
 import org.fcgate.gateway.config.PoolListen;
 import org.fcgate.gateway.http.AcceptGuard;
 import org.fcgate.gateway.http.Connections;
+import org.fcgate.gateway.http.HttpServer;
 import org.fcgate.pool.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +58,9 @@ public final class PoolServer implements AutoCloseable {
     /** Binds a listener per pool; on failure nothing stays bound and the loops are stopped. */
     public static PoolServer start(List<ExposedPool> pools) throws IOException, InterruptedException {
         RelayTransport transport = RelayTransport.current();
-        PoolServer server = new PoolServer(transport, new MultiThreadIoEventLoopGroup(transport.ioHandlerFactory()));
+        // event_loops' auto rule (one per two cores), as the gateway's listener: the children need the other cores
+        PoolServer server = new PoolServer(transport, new MultiThreadIoEventLoopGroup(
+                HttpServer.eventLoops(GatewayConfig.AUTO_EVENT_LOOPS), transport.ioHandlerFactory()));
         try {
             synchronized (server) {
                 for (ExposedPool p : pools) {
