@@ -10,7 +10,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import org.fcgate.gateway.config.GatewayDefaults;
 
 /**
@@ -26,8 +25,9 @@ import org.fcgate.gateway.config.GatewayDefaults;
  * changed or removed is seen at once. A smaller file's hit is not checked: its bytes are served from memory (the
  * static responder's copy, keyed by the same attributes) for at most {@code valid} after the resolution, a snapshot
  * of a file that was inside the root when it was taken. Missing paths and paths leading outside are never cached: a
- * new file is served at once and a refusal is always decided afresh. At most {@code maxEntries} paths are held; when
- * full, expired entries are dropped, and if none expired the whole cache is emptied.
+ * new file is served at once and a refusal is always decided afresh. At most {@code maxEntries} paths are held
+ * ({@link LruCache}): when full, the least recently used go; a path not used within {@code valid} is dropped (it would
+ * be resolved again anyway).
  */
 public final class DocumentRoot {
 
@@ -57,10 +57,9 @@ public final class DocumentRoot {
     private final boolean allowSymlinksOutside;
     private final boolean denyDotfiles;
     private final long validNanos;
-    private final int maxEntries;
     private final long trustedFileBytes;
     /** Relative path ("a/b/c") → lookup; null when the cache is off. */
-    private final ConcurrentHashMap<String, Cached> cache;
+    private final LruCache<String, Cached> cache;
 
     private DocumentRoot(Path realRoot, boolean allowSymlinksOutside, boolean denyDotfiles, Duration valid,
                          int maxEntries, long trustedFileBytes) {
@@ -68,9 +67,9 @@ public final class DocumentRoot {
         this.allowSymlinksOutside = allowSymlinksOutside;
         this.denyDotfiles = denyDotfiles;
         this.validNanos = valid.toNanos();
-        this.maxEntries = maxEntries;
         this.trustedFileBytes = trustedFileBytes;
-        this.cache = validNanos > 0 && maxEntries > 0 ? new ConcurrentHashMap<>() : null;
+        this.cache = validNanos > 0 && maxEntries > 0
+                ? new LruCache<>(maxEntries, validNanos, System.nanoTime()) : null;
     }
 
     /**
@@ -138,19 +137,13 @@ public final class DocumentRoot {
         }
         String key = count == 1 ? segments.get(0) : String.join("/", segments.subList(0, count));
         long now = System.nanoTime();
-        Cached c = cache.get(key);
+        Cached c = cache.get(key, now);
         if (c != null && now - c.expiresNanos < 0 && stillValid(c.lookup)) {
             return c.lookup;
         }
         Lookup found = resolve(segments, count);
         if (found instanceof Lookup.RegularFile || found instanceof Lookup.Directory) {
-            if (c == null && cache.size() >= maxEntries) {
-                cache.values().removeIf(e -> now - e.expiresNanos >= 0);
-                if (cache.size() >= maxEntries) {
-                    cache.clear();
-                }
-            }
-            cache.put(key, new Cached(found, now + validNanos));
+            cache.put(key, new Cached(found, now + validNanos), now);
         } else if (c != null) {
             cache.remove(key, c);
         }

@@ -29,10 +29,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.Date;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.GZIPOutputStream;
 import org.fcgate.gateway.config.StaticOptions;
 import org.fcgate.gateway.path.DocumentRoot;
+import org.fcgate.gateway.path.LruCache;
 
 /**
  * Builds the response for a regular file: validators (ETag from size and mtime, Last-Modified), conditional
@@ -99,12 +99,16 @@ public final class StaticFileResponder {
     private record Gzipped(byte[] fields, ByteBuf content) { }
 
     private final StaticOptions options;
-    /** Real path → prepared response; null when the open file cache is off. */
-    private final ConcurrentHashMap<Path, Prepared> prepared;
+    /**
+     * Real path → prepared response, the least recently used dropped when full ({@link LruCache}); null when the open
+     * file cache is off. An entry not used within open_file_cache_valid is dropped: it would be prepared again anyway.
+     */
+    private final LruCache<Path, Prepared> prepared;
 
     public StaticFileResponder(StaticOptions options) {
         this.options = options;
-        this.prepared = options.openFileCacheOn() ? new ConcurrentHashMap<>() : null;
+        this.prepared = options.openFileCacheOn() ? new LruCache<>(options.openFileCacheMax(),
+                options.openFileCacheValid().toNanos(), System.nanoTime()) : null;
     }
 
     /** The caller has checked that the method is GET or HEAD. */
@@ -197,9 +201,10 @@ public final class StaticFileResponder {
     private StaticResponse plain(HttpRequest request, DocumentRoot.Lookup.RegularFile file, boolean encrypted)
             throws IOException {
         BasicFileAttributes a = file.attributes();
-        Prepared p = prepared.get(file.realPath());
-        if (p == null || !p.matches(a) || System.nanoTime() - p.expiresNanos >= 0) {
-            p = prepare(file, p);
+        long now = System.nanoTime();
+        Prepared p = prepared.get(file.realPath(), now);
+        if (p == null || !p.matches(a) || now - p.expiresNanos >= 0) {
+            p = prepare(file, now);
         }
         long size = a.size();
         if (p.content == null && size > 0 && size <= DocumentRoot.DEFAULT_TRUSTED_FILE_BYTES) {
@@ -224,7 +229,7 @@ public final class StaticFileResponder {
         return body(head, file.realPath(), new ByteRange(0, size - 1), encrypted);
     }
 
-    private Prepared prepare(DocumentRoot.Lookup.RegularFile file, Prepared old) throws IOException {
+    private Prepared prepare(DocumentRoot.Lookup.RegularFile file, long now) throws IOException {
         BasicFileAttributes a = file.attributes();
         long size = a.size();
         long mtime = a.lastModifiedTime().toMillis();
@@ -242,22 +247,20 @@ public final class StaticFileResponder {
         boolean gzipCandidate = MimeTypes.isCompressible(type) && size >= options.gzipMinFileBytes()
                 && size <= options.gzipMaxFileBytes();
         Prepared p = new Prepared(a, f.toString().getBytes(StandardCharsets.US_ASCII), content, gzipCandidate,
-                System.nanoTime() + options.openFileCacheValid().toNanos());
+                now + options.openFileCacheValid().toNanos());
         if (content == null && size > 0 && size <= DocumentRoot.DEFAULT_TRUSTED_FILE_BYTES) {
             return p; // not kept: read again next time
         }
-        if (prepared.size() >= options.openFileCacheMax() && old == null) {
-            prepared.clear();
-        }
-        prepared.put(file.realPath(), p);
+        prepared.put(file.realPath(), p, now);
         return p;
     }
 
     /**
      * The bytes of a small file, or null when it changed while being read (it is then sent from the file itself): the
      * file is checked again after reading (same size, mtime and identity as the lookup saw). The buffer wraps a JDK
-     * direct buffer and is never released by the cache (the garbage collector frees it with its last duplicate), so a
-     * duplicate lent to a connection stays valid whatever the cache does meanwhile.
+     * direct buffer and is never released by the cache, not even when evicted (the garbage collector frees it with its
+     * last duplicate): releasing it there could race a hit on another event loop taking a duplicate of an entry it had
+     * just looked up. So a duplicate lent to a connection stays valid whatever the cache does meanwhile.
      */
     private static ByteBuf read(DocumentRoot.Lookup.RegularFile file) throws IOException {
         int size = (int) file.attributes().size();

@@ -18,6 +18,7 @@ import java.util.List;
 import org.fcgate.gateway.config.StaticOptions;
 import org.fcgate.gateway.path.DocumentRoot;
 import org.fcgate.gateway.path.DocumentRoot.Lookup;
+import org.fcgate.gateway.support.Descriptors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -261,6 +262,45 @@ class OpenFileCacheTest {
         Files.writeString(root.resolve("page.html"), "<p>version two!</p>\n".repeat(50));
         await().atMost(Duration.ofSeconds(10)).until(() -> gunzip(responder, lookup(r, "page.html"))
                 .equals("<p>version two!</p>\n".repeat(50)));
+    }
+
+    @Test
+    void churningThroughFourTimesMoreFilesThanTheCacheHoldsLeaksNoDescriptorAndSparesResponsesStillSending()
+            throws Exception {
+        int max = 16;
+        DocumentRoot r = DocumentRoot.open(root, false, true).withOpenFileCache(HOUR, max);
+        StaticFileResponder responder = new StaticFileResponder(StaticOptions.defaults().withOpenFileCache(HOUR, max));
+        int files = 4 * max;
+        for (int i = 0; i < files; i++) {
+            Files.writeString(root.resolve("c" + i + ".txt"), churned(i));
+        }
+        // Warm up (class loading opens jars), then count: the JVM's descriptors, and those on files of the root.
+        body(get(responder, lookup(r, "big.txt")));
+        long before = Descriptors.count();
+        StaticResponse heldSmall = get(responder, lookup(r, "c1.txt"));
+        StaticResponse heldLarge = get(responder, lookup(r, "c0.txt"));
+        assertThat(heldLarge.body()).isInstanceOf(StaticResponse.Body.Region.class);
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < files; i++) {
+                Lookup found = lookup(r, "c" + i + ".txt");
+                assertThat(body(get(responder, found))).isEqualTo(churned(i));
+                if (i % 4 == 1) {
+                    assertThat(gunzip(responder, found)).isEqualTo(churned(i));
+                }
+            }
+        }
+        // Every entry was evicted several times while these were "sending": they are untouched, and the large one
+        // is the only descriptor open on a file of the root (the cache holds none).
+        assertThat(Descriptors.under(root)).hasSize(1);
+        assertThat(body(heldSmall)).isEqualTo(churned(1));
+        assertThat(body(heldLarge)).isEqualTo(churned(0));
+        assertThat(Descriptors.under(root)).isEmpty();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Descriptors.count() <= before);
+    }
+
+    /** Even: above 16 KiB (a descriptor per response); odd: small (bytes from memory, gzipped when asked). */
+    private static String churned(int i) {
+        return i % 2 == 0 ? ("large " + i + "\n").repeat(3000) : ("small " + i + "\n").repeat(40);
     }
 
     private static String gunzip(StaticFileResponder responder, Lookup found) throws IOException {
