@@ -12,13 +12,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.fcgate.gateway.accesslog.SlowRequestLog;
 import org.fcgate.gateway.config.GatewayConfig;
@@ -156,7 +153,7 @@ class AdminR70IT {
         long leases = ok + M + K;
         long slow = M + 3; // the timeouts (8 s), a and b (4 s), c (queued behind them for about 4 s)
 
-        Map<String, Double> m = parse(get("/metrics").body());
+        Map<String, Double> m = Exposition.parse(get("/metrics").body());
         String route = "route=\"fastcgi:legacy\"";
         assertThat(m).containsEntry("fcgate_http_responses_total{code=\"200\"," + route + "}", (double) ok)
                 .containsEntry("fcgate_http_responses_total{code=\"504\"," + route + "}", (double) M)
@@ -242,29 +239,8 @@ class AdminR70IT {
 
     /** No label value holds a path, a query or a child pid. */
     private static void assertBoundedLabels(Set<String> series) {
-        Set<String> pids = pool.snapshot().children().stream().map(c -> Long.toString(c.pid()))
-                .collect(Collectors.toSet());
-        Pattern label = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
-        for (String s : series) {
-            Matcher lm = label.matcher(s);
-            while (lm.find()) {
-                String value = lm.group(2);
-                assertThat(value).as(s).doesNotContain("/").doesNotContain("?");
-                assertThat(pids).as(s).doesNotContain(value);
-            }
-        }
-    }
-
-    private static Map<String, Double> parse(String exposition) {
-        Map<String, Double> out = new HashMap<>();
-        for (String line : exposition.split("\n")) {
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            int sp = line.lastIndexOf(' ');
-            out.put(line.substring(0, sp), Double.parseDouble(line.substring(sp + 1)));
-        }
-        return out;
+        Exposition.assertBoundedLabels(series, pool.snapshot().children().stream()
+                .map(c -> Long.toString(c.pid())).collect(Collectors.toSet()));
     }
 
     private static int publicGet(String path) throws Exception {

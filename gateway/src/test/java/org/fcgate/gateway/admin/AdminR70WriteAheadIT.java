@@ -12,13 +12,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.fcgate.gateway.accesslog.SlowRequestLog;
 import org.fcgate.gateway.config.GatewayConfig;
@@ -178,7 +175,7 @@ class AdminR70WriteAheadIT {
                 assertThat(p.get("state").asText()).isEqualTo("Running");
                 assertThat(p.get("request uri").asText()).isEqualTo("/x.php");
             }
-            Map<String, Double> heldMetrics = parse(get("/metrics").body());
+            Map<String, Double> heldMetrics = Exposition.parse(get("/metrics").body());
             assertThat(heldMetrics).containsEntry("fcgate_pool_queue_length{pool=\"php\"}", 3.0)
                     .containsEntry("fcgate_pool_queue_written_ahead{pool=\"php\"}", 2.0)
                     .containsEntry("fcgate_pool_queue_length_peak{pool=\"php\"}", 3.0);
@@ -202,7 +199,7 @@ class AdminR70WriteAheadIT {
         long slow = M + 5; // the timeouts (8 s), a and b (4 s), c, d and e (waiting behind them for about 4 s)
         int aheads = 3; // c, d, and e once a child was promoted
 
-        Map<String, Double> m = parse(get("/metrics").body());
+        Map<String, Double> m = Exposition.parse(get("/metrics").body());
         String route = "route=\"fastcgi:php\"";
         assertThat(m).containsEntry("fcgate_http_responses_total{code=\"200\"," + route + "}", (double) ok)
                 .containsEntry("fcgate_http_responses_total{code=\"504\"," + route + "}", (double) M)
@@ -251,29 +248,8 @@ class AdminR70WriteAheadIT {
 
     /** No label value holds a path, a query or a child pid. */
     private static void assertBoundedLabels(Set<String> series) {
-        Set<String> pids = pool.snapshot().children().stream().map(c -> Long.toString(c.pid()))
-                .collect(Collectors.toSet());
-        Pattern label = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
-        for (String s : series) {
-            Matcher lm = label.matcher(s);
-            while (lm.find()) {
-                String value = lm.group(2);
-                assertThat(value).as(s).doesNotContain("/").doesNotContain("?");
-                assertThat(pids).as(s).doesNotContain(value);
-            }
-        }
-    }
-
-    private static Map<String, Double> parse(String exposition) {
-        Map<String, Double> out = new HashMap<>();
-        for (String line : exposition.split("\n")) {
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            int sp = line.lastIndexOf(' ');
-            out.put(line.substring(0, sp), Double.parseDouble(line.substring(sp + 1)));
-        }
-        return out;
+        Exposition.assertBoundedLabels(series, pool.snapshot().children().stream()
+                .map(c -> Long.toString(c.pid())).collect(Collectors.toSet()));
     }
 
     private static int publicGet(String path) throws Exception {
