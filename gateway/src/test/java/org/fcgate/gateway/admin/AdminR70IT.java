@@ -9,31 +9,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.fcgate.gateway.accesslog.SlowRequestLog;
 import org.fcgate.gateway.config.GatewayConfig;
-import org.fcgate.gateway.config.HttpLimits;
-import org.fcgate.gateway.config.ListenAddress;
-import org.fcgate.gateway.config.StaticOptions;
-import org.fcgate.gateway.config.Timeouts;
-import org.fcgate.gateway.fastcgi.FastCgiUpstream;
-import org.fcgate.gateway.fastcgi.FastCgiUpstreamOptions;
 import org.fcgate.gateway.http.HttpServer;
-import org.fcgate.gateway.path.DocumentRoot;
-import org.fcgate.gateway.route.PathMatcher;
-import org.fcgate.gateway.route.Route;
-import org.fcgate.gateway.support.ForwardingGateway;
 import org.fcgate.gateway.support.LeakTracker;
 import org.fcgate.gateway.support.RawClient;
 import org.fcgate.gateway.support.TestPools;
-import org.fcgate.gateway.upstream.Upstreams;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.PoolManager;
 import org.fcgate.pool.status.ChildState;
@@ -66,7 +51,7 @@ class AdminR70IT {
     static Pool pool;
     static Observability observability;
     static HttpServer server;
-    static Path root;
+    static R70Gateway fixture;
     static final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -76,39 +61,22 @@ class AdminR70IT {
                 .requestTimeout(Duration.ofSeconds(8)).killGrace(Duration.ZERO).queueMax(1).crashThreshold(100)
                 .spawnTimeout(Duration.ofSeconds(60)) // exact spawn counts: a JVM child on a busy CI machine is slow
                 .build());
-        root = Files.createTempDirectory("fcgate-admin");
-        ForwardingGateway.write(root.resolve("env.app"), "legacy app script\n");
-        ForwardingGateway.write(root.resolve("static.txt"), "static\n");
-        DocumentRoot docRoot = DocumentRoot.open(root, false, true);
-        List<Route> routes = List.of(
-                new Route.FastCgi(new PathMatcher.Extension(Set.of(".app")), docRoot, Set.of(".app"), "legacy"),
-                new Route.Static(new PathMatcher.Prefix("/"), docRoot, List.of("index.html"), Optional.empty()));
-        GatewayConfig config = new GatewayConfig(new ListenAddress("127.0.0.1", 0),
-                new HttpLimits(8192, 32768, 100, 1 << 20, 1024), Timeouts.defaults(), StaticOptions.defaults(), routes);
-        observability = Observability.start(new ListenAddress("127.0.0.1", 0), List.of(pool));
-        assertThat(get("/health/ready").statusCode()).isEqualTo(503);
-        server = HttpServer.start(config, Upstreams.of(Map.of("legacy",
-                FastCgiUpstream.managed(pool, FastCgiUpstreamOptions.defaults()))),
-                observability.pipelineHook(List.of(), new SlowRequestLog(SLOW)));
-        TestPools.awaitIdle(pool, 2);
+        fixture = R70Gateway.start(manager, pool, Map.of("env.app", "legacy app script\n", "static.txt", "static\n"),
+                ".app", SLOW, GatewayConfig.AUTO_EVENT_LOOPS, admin -> {
+                    observability = admin;
+                    assertThat(get("/health/ready").statusCode()).isEqualTo(503);
+                });
+        server = fixture.server;
         observability.running();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (observability != null) {
-            observability.close();
-        }
-        if (manager != null) {
+        if (fixture != null) {
+            fixture.close();
+        } else if (manager != null) {
             manager.close();
         }
-        try (var files = Files.walk(root)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-        assertThat(LeakTracker.collect()).as("Netty buffer leaks").isEmpty();
     }
 
     @Test

@@ -9,31 +9,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.fcgate.gateway.accesslog.SlowRequestLog;
-import org.fcgate.gateway.config.GatewayConfig;
-import org.fcgate.gateway.config.HttpLimits;
-import org.fcgate.gateway.config.ListenAddress;
-import org.fcgate.gateway.config.StaticOptions;
-import org.fcgate.gateway.config.Timeouts;
-import org.fcgate.gateway.fastcgi.FastCgiUpstream;
-import org.fcgate.gateway.fastcgi.FastCgiUpstreamOptions;
 import org.fcgate.gateway.http.HttpServer;
-import org.fcgate.gateway.path.DocumentRoot;
-import org.fcgate.gateway.route.PathMatcher;
-import org.fcgate.gateway.route.Route;
-import org.fcgate.gateway.support.ForwardingGateway;
 import org.fcgate.gateway.support.LeakTracker;
 import org.fcgate.gateway.support.RawClient;
 import org.fcgate.gateway.support.TestPools;
-import org.fcgate.gateway.upstream.Upstreams;
 import org.fcgate.pool.Pool;
 import org.fcgate.pool.PoolManager;
 import org.fcgate.pool.config.PmMode;
@@ -77,7 +61,7 @@ class AdminR70WriteAheadIT {
     static Pool pool;
     static Observability observability;
     static HttpServer server;
-    static Path root;
+    static R70Gateway fixture;
     static final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -88,47 +72,20 @@ class AdminR70WriteAheadIT {
                 .writeAhead(Duration.ofSeconds(10))
                 .requestTimeout(Duration.ofSeconds(8)).killGrace(Duration.ZERO).queueMax(1).crashThreshold(100)
                 .build());
-        root = Files.createTempDirectory("fcgate-admin-ahead");
-        ForwardingGateway.write(root.resolve("x.php"), SCRIPT);
-        DocumentRoot docRoot = DocumentRoot.open(root, false, true);
-        List<Route> routes = List.of(
-                new Route.FastCgi(new PathMatcher.Extension(Set.of(".php")), docRoot, Set.of(".php"), "php"),
-                new Route.Static(new PathMatcher.Prefix("/"), docRoot, List.of("index.html"), Optional.empty()));
-        GatewayConfig config = new GatewayConfig(new ListenAddress("127.0.0.1", 0),
-                new HttpLimits(8192, 32768, 100, 1 << 20, 1024), Timeouts.defaults(), StaticOptions.defaults(), routes);
-        observability = Observability.start(new ListenAddress("127.0.0.1", 0), List.of(pool));
-        String loops = System.getProperty("io.netty.eventLoopThreads");
-        System.setProperty("io.netty.eventLoopThreads", "1"); // read once, at the start below
-        try {
-            server = HttpServer.start(config, Upstreams.of(Map.of("php",
-                    FastCgiUpstream.managed(pool, FastCgiUpstreamOptions.defaults()))),
-                    observability.pipelineHook(List.of(), new SlowRequestLog(SLOW)));
-        } finally {
-            if (loops == null) {
-                System.clearProperty("io.netty.eventLoopThreads");
-            } else {
-                System.setProperty("io.netty.eventLoopThreads", loops);
-            }
-        }
-        TestPools.awaitIdle(pool, 2);
+        // One event loop: a request goes ahead only on a busy child's connection of its own loop.
+        fixture = R70Gateway.start(manager, pool, Map.of("x.php", SCRIPT), ".php", SLOW, 1, admin -> { });
+        observability = fixture.observability;
+        server = fixture.server;
         observability.running();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (observability != null) {
-            observability.close();
-        }
-        if (manager != null) {
+        if (fixture != null) {
+            fixture.close();
+        } else if (manager != null) {
             manager.close();
         }
-        try (var files = Files.walk(root)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-        assertThat(LeakTracker.collect()).as("Netty buffer leaks").isEmpty();
     }
 
     @Test
