@@ -167,8 +167,44 @@ class LruCacheTest {
                 .hasMessageContaining("inactive 0");
     }
 
+    /** Seven times in ten one of (at most) 40 hot keys, else one of 1,000 cold ones: the i-th key of stream {@code seed}. */
+    private static int key(int i, int seed) {
+        return i % 10 < 7 ? 1000 + (i * 7 + seed) % 40 : (i * 31 + seed * 17) % 1000;
+    }
+
     @Test
-    void manyThreadsReadingAndInsertingTenTimesMoreKeysThanItHoldsKeepItBoundedCorrectAndHot() throws Exception {
+    void hotKeysStayWhileTenTimesMoreColdKeysChurn() {
+        int max = 100;
+        int ops = 200_000;
+        LruCache<Integer, String> c = new LruCache<>(max, HOUR, 0);
+        long now = 0;
+        int hotMisses = 0;
+        java.util.Set<Integer> hot = new java.util.TreeSet<>();
+        for (int i = 0; i < ops; i++) {
+            int key = key(i, i % 4);
+            now += 100_000;
+            if (c.get(key, now) == null) {
+                c.put(key, "v" + key, now);
+                if (key >= 1000) {
+                    hotMisses++;
+                }
+            }
+            if (key >= 1000) {
+                hot.add(key);
+            }
+        }
+        // One thread, so the count is exact for this sequence. LRU keeps the hot keys while the cold ones churn:
+        // each misses once, the first time. Emptying the cache when full (the old behaviour) drops them with the cold
+        // ones, and they miss again after every clear.
+        assertThat(hot).as("hot keys").hasSizeGreaterThan(5);
+        assertThat(hotMisses).as("misses of hot keys").isEqualTo(hot.size());
+        for (int k : hot) {
+            assertThat(c.get(k, now)).as("hot key %d", k).isEqualTo("v" + k);
+        }
+    }
+
+    @Test
+    void manyThreadsReadingAndInsertingTenTimesMoreKeysThanItHoldsKeepItBoundedAndCorrect() throws Exception {
         int max = 100;
         int threads = 4;
         int ops = 50_000;
@@ -182,8 +218,7 @@ class LruCacheTest {
                 hits.add(pool.submit(() -> {
                     int hit = 0;
                     for (int i = 0; i < ops; i++) {
-                        // seven times in ten one of 40 hot keys, else one of 1,000 cold ones
-                        int key = i % 10 < 7 ? 1000 + (i * 7 + seed) % 40 : (i * 31 + seed * 17) % 1000;
+                        int key = key(i, seed);
                         long now = clock.addAndGet(100_000);
                         String v = c.get(key, now);
                         if (v == null) {
@@ -200,9 +235,8 @@ class LruCacheTest {
             for (Future<Integer> f : hits) {
                 total += f.get(60, TimeUnit.SECONDS);
             }
-            // LRU keeps the hot keys: 93 % hits when measured. Emptying the cache when full (the old behaviour) drops
-            // them with the cold ones and misses all 40 again: 76 % when measured.
-            assertThat(total).as("the hot keys stay while cold ones churn").isGreaterThan(threads * ops * 85 / 100);
+            // How many hit depends on how the threads interleave (the hot-key rule is the single-threaded test's).
+            assertThat(total).as("some reads hit").isPositive();
             // One more insertion with no one else inserting brings it under max.
             c.put(-1, "v-1", clock.addAndGet(100_000));
             assertThat(c.size()).isLessThanOrEqualTo(max);
